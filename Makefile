@@ -1,0 +1,42 @@
+# mod_proxy_reencrypt: build, install, test and demo.
+#   make          build the module with apxs
+#   make install  install the module and the a2enmod files (Debian layout)
+#   make test     install what is needed, build, run every test
+#   make demo     install what is needed, build, show the policy at work
+APXS    ?= apxs
+CC      ?= gcc
+SRC_DIR  = mod_proxy_reencrypt
+SOURCES  = $(SRC_DIR)/mod_proxy_reencrypt.c $(SRC_DIR)/pr_config.c \
+           $(SRC_DIR)/pr_proxy.c $(SRC_DIR)/pr_tls.c \
+           $(SRC_DIR)/pr_core.c $(SRC_DIR)/pr_x509.c
+HEADERS  = $(wildcard $(SRC_DIR)/*.h)
+WFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
+
+.PHONY: all install test demo unit clean deps
+
+all: $(SO)
+
+$(SO): $(SOURCES) $(HEADERS)
+	cd $(SRC_DIR) && $(APXS) -c -o mod_proxy_reencrypt.la \
+	    -Wc,"$(WFLAGS) $(EXTRA_CFLAGS)" -Wl,"$(EXTRA_LDFLAGS)" -lssl -lcrypto \
+	    $(notdir $(SOURCES))
+
+install: $(SO)
+	install -D -m 644 $(SO) $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_proxy_reencrypt.so
+	install -D -m 644 conf/proxy_reencrypt.load $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.load
+	install -D -m 644 conf/proxy_reencrypt.conf $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.conf
+
+deps:
+	bash build/deps.sh
+
+test: deps
+	bash build/run-tests.sh
+
+demo: deps
+	bash build/demo.sh
+
+clean:
+	rm -rf $(SRC_DIR)/.libs $(SRC_DIR)/*.la $(SRC_DIR)/*.lo $(SRC_DIR)/*.slo $(SRC_DIR)/*.o build/out

@@ -1,0 +1,25 @@
+/*
+ * mod_proxy_reencrypt: a per-backend TLS policy for Apache's reverse
+ * proxy. The module record and hook registration; the work is done in
+ * pr_proxy.c (mod_proxy side), pr_tls.c (mod_ssl side) and the pure core
+ * (pr_core.c, pr_x509.c).
+ */
+#define PR_MODULE_RECORD
+#include "pr_glue.h"
+
+static void register_hooks(apr_pool_t *p)
+{
+    pr_proxy_register_hooks(p);
+    pr_tls_register_hooks(p);
+}
+
+AP_DECLARE_MODULE(proxy_reencrypt) = {
+    STANDARD20_MODULE_STUFF,
+    pr_create_dir_conf,         /* per-directory (and <Proxy>) config */
+    pr_merge_dir_conf,          /* field by field */
+    NULL,                       /* server config: everything is per dir */
+    NULL,
+    pr_cmds,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};

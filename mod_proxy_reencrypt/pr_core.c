@@ -1,0 +1,273 @@
+/*
+ * pr_core.c: keyword and value parsers, reason names and the verdict.
+ * Pure: libc and OpenSSL's base64 only, no httpd, no APR, no statics
+ * that change.
+ */
+#include "pr_core.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+static const char *const reason_names[PR_REASON__COUNT] = {
+    "ok", "plaintext", "handshake", "protocol", "no-certificate",
+    "untrusted", "depth", "revoked", "expired", "not-yet-valid",
+    "name-mismatch", "pin-mismatch", "expiring",
+};
+
+const char *pr_reason_name(pr_reason r)
+{
+    if ((int)r < 0 || r >= PR_REASON__COUNT) {
+        return "handshake";
+    }
+    return reason_names[r];
+}
+
+/* Case-insensitive comparison of a counted string with a keyword. */
+static int word_is(const char *s, size_t len, const char *word)
+{
+    size_t wl = strlen(word);
+    return len == wl && strncasecmp(s, word, len) == 0;
+}
+
+typedef struct { const char *word; int value; } kw;
+
+static int lookup(const char *s, size_t len, const kw *table, int *out)
+{
+    for (; table->word; ++table) {
+        if (word_is(s, len, table->word)) {
+            *out = table->value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int pr_parse_policy(const char *s, size_t len, pr_policy *out)
+{
+    static const kw t[] = { { "off", PR_POLICY_OFF }, { "audit", PR_POLICY_AUDIT },
+                            { "enforce", PR_POLICY_ENFORCE }, { NULL, 0 } };
+    int v;
+    if (lookup(s, len, t, &v)) return -1;
+    *out = (pr_policy)v;
+    return 0;
+}
+
+int pr_parse_verify(const char *s, size_t len, pr_verify *out)
+{
+    static const kw t[] = { { "off", PR_VERIFY_OFF }, { "chain", PR_VERIFY_CHAIN },
+                            { "pin", PR_VERIFY_PIN }, { NULL, 0 } };
+    int v;
+    if (lookup(s, len, t, &v)) return -1;
+    *out = (pr_verify)v;
+    return 0;
+}
+
+int pr_parse_onoff(const char *s, size_t len, int *out)
+{
+    static const kw t[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
+    return lookup(s, len, t, out);
+}
+
+int pr_parse_crl_check(const char *s, size_t len, pr_crl *out)
+{
+    static const kw t[] = { { "none", PR_CRL_NONE }, { "leaf", PR_CRL_LEAF },
+                            { "chain", PR_CRL_CHAIN }, { NULL, 0 } };
+    int v;
+    if (lookup(s, len, t, &v)) return -1;
+    *out = (pr_crl)v;
+    return 0;
+}
+
+int pr_parse_fwd_mode(const char *s, size_t len, pr_fwd_mode *out)
+{
+    static const kw t[] = { { "off", PR_FWD_MODE_OFF }, { "xff", PR_FWD_MODE_XFF },
+                            { "rfc7239", PR_FWD_MODE_RFC7239 },
+                            { "both", PR_FWD_MODE_BOTH }, { NULL, 0 } };
+    int v;
+    if (lookup(s, len, t, &v)) return -1;
+    *out = (pr_fwd_mode)v;
+    return 0;
+}
+
+int pr_parse_min_protocol(const char *s, size_t len, int *out)
+{
+    static const kw t[] = { { "TLSv1.2", 0x0303 }, { "TLSv1.3", 0x0304 }, { NULL, 0 } };
+    return lookup(s, len, t, out);
+}
+
+int pr_parse_uint(const char *s, size_t len, long min, long max, long *out)
+{
+    long v = 0;
+    size_t i;
+
+    if (len == 0 || len > 9) {
+        return -1;
+    }
+    for (i = 0; i < len; ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int ip_literal(const char *s, size_t len)
+{
+    char buf[64];
+    unsigned char addr[16];
+
+    if (len == 0 || len >= sizeof(buf)) {
+        return 0;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (inet_pton(AF_INET, buf, addr) == 1) {
+        return 4;
+    }
+    if (inet_pton(AF_INET6, buf, addr) == 1) {
+        return 6;
+    }
+    return 0;
+}
+
+/* LDH label check: what no library offers for validating a configured
+ * name ahead of time (X509_check_host matches, it does not validate). */
+static int ldh_label(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-') {
+        return 0;
+    }
+    for (i = 0; i < len; ++i) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int pr_classify_name(const char *s, size_t len, int allow_wildcard)
+{
+    size_t start = 0, i;
+    int v = ip_literal(s, len);
+
+    if (v) {
+        return v;
+    }
+    if (len > 0 && s[len - 1] == '.') {
+        --len;
+    }
+    if (len == 0 || len > 253) {
+        return PR_NAME_INVALID;
+    }
+    if (allow_wildcard && len > 2 && s[0] == '*' && s[1] == '.') {
+        start = 2;
+    }
+    for (i = start; i <= len; ++i) {
+        if (i == len || s[i] == '.') {
+            if (!ldh_label(s + start, i - start)) {
+                return PR_NAME_INVALID;
+            }
+            start = i + 1;
+        }
+    }
+    return PR_NAME_DNS;
+}
+
+int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
+                 const char **why)
+{
+    static const char prefix[] = "sha256//";
+    const size_t plen = sizeof(prefix) - 1;
+    unsigned char buf[48];
+    char b64[45];
+    size_t i;
+
+    if (len < plen || strncasecmp(s, prefix, plen) != 0) {
+        *why = "a pin must start with sha256// (only SHA-256 SPKI pins are supported)";
+        return -1;
+    }
+    s += plen;
+    len -= plen;
+    /* 32 bytes are 44 base64 characters ending in exactly one '='. */
+    if (len != 44 || s[43] != '=' || s[42] == '=') {
+        *why = "the base64 after sha256// must encode exactly 32 bytes (44 characters)";
+        return -1;
+    }
+    for (i = 0; i < 43; ++i) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+            *why = "the pin is not valid base64";
+            return -1;
+        }
+    }
+    memcpy(b64, s, 44);
+    b64[44] = '\0';
+    if (EVP_DecodeBlock(buf, (const unsigned char *)b64, 44) != 33) {
+        *why = "the pin is not valid base64";
+        return -1;
+    }
+    memcpy(out, buf, 32);
+    return 0;
+}
+
+int pr_scheme_is_tls(const char *s, size_t len)
+{
+    return word_is(s, len, "https") || word_is(s, len, "wss") ||
+           word_is(s, len, "h2");
+}
+
+pr_verdict pr_decide(const pr_decision_policy *pol, const pr_observation *obs)
+{
+    pr_verdict v = { PR_REASON_NONE, 0 };
+    unsigned errs = obs->chain_errors;
+    int r;
+
+    if (pol->verify == PR_VERIFY_OFF) {
+        return v;
+    }
+    if (!obs->have_cert) {
+        v.reason = PR_REASON_NO_CERTIFICATE;
+        return v;
+    }
+    if (pol->verify == PR_VERIFY_PIN) {
+        /* Trust comes from the pin alone: chain-building errors do not
+         * count, the validity period still does. */
+        errs &= ~(PR_REASON_BIT(PR_REASON_UNTRUSTED) | PR_REASON_BIT(PR_REASON_DEPTH) |
+                  PR_REASON_BIT(PR_REASON_REVOKED));
+    }
+    if (obs->days_left < 0) {
+        errs |= PR_REASON_BIT(PR_REASON_EXPIRED);
+    }
+    if (obs->name_checked && !obs->name_ok) {
+        errs |= PR_REASON_BIT(PR_REASON_NAME_MISMATCH);
+    }
+    if ((pol->verify == PR_VERIFY_PIN || obs->pins_configured) && !obs->pin_ok) {
+        errs |= PR_REASON_BIT(PR_REASON_PIN_MISMATCH);
+    }
+    if (obs->days_left >= 0 && obs->days_left < pol->refuse_days) {
+        errs |= PR_REASON_BIT(PR_REASON_EXPIRING);
+    }
+    for (r = PR_REASON_NONE + 1; r < PR_REASON__COUNT; ++r) {
+        if (errs & PR_REASON_BIT(r)) {
+            v.reason = (pr_reason)r;
+            return v;
+        }
+    }
+    if (obs->days_left < pol->warn_days) {
+        v.expiring_warning = 1;
+    }
+    return v;
+}

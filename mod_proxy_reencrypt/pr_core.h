@@ -1,0 +1,124 @@
+/*
+ * pr_core.h: the pure core of mod_proxy_reencrypt.
+ *
+ * Nothing here includes httpd or APR. Parsers take (const char *s,
+ * size_t len), never rely on NUL termination, write into caller buffers
+ * and return a status; the decision function only combines facts the
+ * OpenSSL layer (pr_x509.c) observed. The glue (pr_config.c, pr_tls.c)
+ * calls these at config time and per handshake.
+ */
+#ifndef PR_CORE_H
+#define PR_CORE_H
+
+#include <stddef.h>
+
+#define PR_UNSET (-1)
+
+/* ProxyReencryptPolicy */
+typedef enum { PR_POLICY_OFF = 0, PR_POLICY_AUDIT = 1, PR_POLICY_ENFORCE = 2 } pr_policy;
+/* ProxyReencryptVerify */
+typedef enum { PR_VERIFY_OFF = 0, PR_VERIFY_CHAIN = 1, PR_VERIFY_PIN = 2 } pr_verify;
+/* ProxyReencryptSNI (a name is stored apart) */
+typedef enum { PR_SNI_OFF = 0, PR_SNI_AUTO = 1, PR_SNI_NAME = 2 } pr_sni;
+/* ProxyReencryptCARevocationCheck */
+typedef enum { PR_CRL_NONE = 0, PR_CRL_LEAF = 1, PR_CRL_CHAIN = 2 } pr_crl;
+/* ProxyReencryptForwarded */
+typedef enum { PR_FWD_MODE_OFF = 0, PR_FWD_MODE_XFF = 1, PR_FWD_MODE_RFC7239 = 2,
+               PR_FWD_MODE_BOTH = 3 } pr_fwd_mode;
+
+/* Defaults of the SPEC, applied when a field is still unset after merging. */
+#define PR_DEFAULT_POLICY      PR_POLICY_AUDIT
+#define PR_DEFAULT_REQUIRE_TLS 1
+#define PR_DEFAULT_VERIFY      PR_VERIFY_CHAIN
+#define PR_DEFAULT_DEPTH       4
+#define PR_DEFAULT_SNI         PR_SNI_AUTO
+#define PR_DEFAULT_WARN_DAYS   30
+#define PR_DEFAULT_REFUSE_DAYS 0
+#define PR_DEFAULT_FWD_MODE    PR_FWD_MODE_XFF
+#define PR_MAX_DEPTH           100
+#define PR_MAX_DAYS            36500
+
+/* The closed set of refusal reasons (SPEC). The order is the priority
+ * when several apply: the first reason found is the one reported. */
+typedef enum {
+    PR_REASON_NONE = 0,
+    PR_REASON_PLAINTEXT,
+    PR_REASON_HANDSHAKE,
+    PR_REASON_PROTOCOL,
+    PR_REASON_NO_CERTIFICATE,
+    PR_REASON_UNTRUSTED,
+    PR_REASON_DEPTH,
+    PR_REASON_REVOKED,
+    PR_REASON_EXPIRED,
+    PR_REASON_NOT_YET_VALID,
+    PR_REASON_NAME_MISMATCH,
+    PR_REASON_PIN_MISMATCH,
+    PR_REASON_EXPIRING,
+    PR_REASON__COUNT
+} pr_reason;
+
+#define PR_REASON_BIT(r) (1u << (unsigned)(r))
+
+/* "expired", "name-mismatch", ...; "ok" for PR_REASON_NONE. */
+const char *pr_reason_name(pr_reason r);
+
+/* Keyword parsers: return 0 and set *out, or -1 for an unknown word.
+ * Matching is case-insensitive, as Apache's own On/Off keywords are. */
+int pr_parse_policy(const char *s, size_t len, pr_policy *out);
+int pr_parse_verify(const char *s, size_t len, pr_verify *out);
+int pr_parse_onoff(const char *s, size_t len, int *out);
+int pr_parse_crl_check(const char *s, size_t len, pr_crl *out);
+int pr_parse_fwd_mode(const char *s, size_t len, pr_fwd_mode *out);
+/* "TLSv1.2" -> 0x0303, "TLSv1.3" -> 0x0304 (the OpenSSL version numbers). */
+int pr_parse_min_protocol(const char *s, size_t len, int *out);
+
+/* A decimal integer in [min, max], nothing else (no sign, no spaces). */
+int pr_parse_uint(const char *s, size_t len, long min, long max, long *out);
+
+/* Classify a name for ProxyReencryptExpectName / ProxyReencryptSNI:
+ * returns 4 or 6 for an IP literal, 1 for a valid DNS name (LDH labels of
+ * 1..63 octets, total <= 253, optional trailing dot; with allow_wildcard
+ * a leading "*." label is accepted), 0 for anything else. */
+#define PR_NAME_INVALID 0
+#define PR_NAME_DNS     1
+int pr_classify_name(const char *s, size_t len, int allow_wildcard);
+
+/* ProxyReencryptPin: "sha256//" followed by standard base64 of exactly
+ * 32 bytes. Returns 0 and fills out[32], or -1 with *why set to a static
+ * explanation. */
+int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
+                 const char **why);
+
+/* Is this proxy scheme one that runs over TLS? https, wss, h2 (and
+ * "balancer" is neither: its members are checked one by one). Returns 1
+ * for TLS, 0 for a plain scheme. */
+int pr_scheme_is_tls(const char *s, size_t len);
+
+/* What the TLS layer saw during one handshake: everything pr_decide
+ * needs and nothing that ties it to OpenSSL. */
+typedef struct {
+    unsigned chain_errors;   /* PR_REASON_BIT()s mapped from X509 errors */
+    int have_cert;           /* the peer sent a certificate */
+    int name_checked;        /* names were compared */
+    int name_ok;             /* ... and one matched */
+    int pins_configured;     /* pins were configured */
+    int pin_ok;              /* ... and one matched where the mode says */
+    long days_left;          /* whole days until the leaf's notAfter */
+} pr_observation;
+
+/* The effective policy values pr_decide needs. */
+typedef struct {
+    pr_verify verify;
+    long warn_days;
+    long refuse_days;
+} pr_decision_policy;
+
+typedef struct {
+    pr_reason reason;        /* PR_REASON_NONE: acceptable */
+    int expiring_warning;    /* inside the warn window (not refused) */
+} pr_verdict;
+
+/* Combine the observation with the policy. Pure and total. */
+pr_verdict pr_decide(const pr_decision_policy *pol, const pr_observation *obs);
+
+#endif

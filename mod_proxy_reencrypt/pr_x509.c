@@ -1,0 +1,120 @@
+/*
+ * pr_x509.c: certificate facts through OpenSSL. Pure: no httpd, no APR.
+ */
+#include "pr_x509.h"
+
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+unsigned pr_x509_error_bit(int err)
+{
+    switch (err) {
+    case X509_V_OK:
+        return 0;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+        return PR_REASON_BIT(PR_REASON_EXPIRED);
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+        return PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+    case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+        return PR_REASON_BIT(PR_REASON_DEPTH);
+    case X509_V_ERR_CERT_REVOKED:
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+        /* A CRL check that cannot be completed fails closed. */
+        return PR_REASON_BIT(PR_REASON_REVOKED);
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return PR_REASON_BIT(PR_REASON_NAME_MISMATCH);
+    default:
+        /* Unknown issuer, self-signed, bad signature, wrong purpose,
+         * invalid CA...: the chain does not lead to a trust anchor. */
+        return PR_REASON_BIT(PR_REASON_UNTRUSTED);
+    }
+}
+
+long pr_x509_days_left(const X509 *cert)
+{
+    int days = 0, secs = 0;
+
+    if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert))) {
+        return -1;
+    }
+    if (days == 0 && secs < 0) {
+        return -1;
+    }
+    return days;
+}
+
+int pr_x509_spki_sha256(X509 *cert, unsigned char out[32])
+{
+    unsigned char *der = NULL;
+    unsigned int mdlen = 0;
+    int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+    int rv = -1;
+
+    if (len > 0 && EVP_Digest(der, (size_t)len, out, &mdlen, EVP_sha256(), NULL)
+        && mdlen == 32) {
+        rv = 0;
+    }
+    OPENSSL_free(der);
+    return rv;
+}
+
+int pr_x509_names_match(X509 *cert, const char *const *names, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; ++i) {
+        const char *name = names[i];
+        size_t len = strlen(name);
+        int kind = pr_classify_name(name, len, 0);
+
+        if (kind == 4 || kind == 6) {
+            if (X509_check_ip_asc(cert, name, 0) == 1) {
+                return 1;
+            }
+        }
+        else if (X509_check_host(cert, name, len,
+                                 X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void pr_x509_name_line(const X509_NAME *name, char *buf, size_t len)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    int n = 0;
+
+    buf[0] = '\0';
+    if (!bio) {
+        return;
+    }
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        n = BIO_read(bio, buf, (int)len - 1);
+        buf[n > 0 ? n : 0] = '\0';
+    }
+    BIO_free(bio);
+}
+
+void pr_x509_pin_string(X509 *cert, char buf[64])
+{
+    unsigned char md[32];
+
+    strcpy(buf, "sha256//");
+    if (pr_x509_spki_sha256(cert, md) == 0) {
+        EVP_EncodeBlock((unsigned char *)buf + 8, md, 32);
+    }
+    else {
+        buf[0] = '\0';
+    }
+}
