@@ -1,0 +1,280 @@
+/*
+ * Unit tests of the pure core: keyword parsers, names, pins, schemes and
+ * the verdict. With a PKI directory as argv[1] (build/pki.sh output) the
+ * OpenSSL facts layer (pr_x509.c) is tested on real certificates too.
+ */
+#include "tap.h"
+
+#include <stdlib.h>
+
+#include <openssl/pem.h>
+
+#include "pr_core.h"
+#include "pr_x509.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+
+static void test_keywords(void)
+{
+    pr_policy pol;
+    pr_verify ver;
+    pr_crl crl;
+    pr_fwd_mode fm;
+    int v;
+
+    ok(pr_parse_policy(S("enforce"), &pol) == 0 && pol == PR_POLICY_ENFORCE, "policy enforce");
+    ok(pr_parse_policy(S("AUDIT"), &pol) == 0 && pol == PR_POLICY_AUDIT, "policy is case-insensitive");
+    ok(pr_parse_policy(S("off"), &pol) == 0 && pol == PR_POLICY_OFF, "policy off");
+    ok(pr_parse_policy(S("enforced"), &pol) == -1, "policy: a longer word is refused");
+    ok(pr_parse_policy(S("enforc"), &pol) == -1, "policy: a prefix is refused");
+    ok(pr_parse_policy("enforce", 0, &pol) == -1, "policy: empty is refused");
+    /* not NUL-terminated input: the length is what counts */
+    ok(pr_parse_policy("auditXYZ", 5, &pol) == 0 && pol == PR_POLICY_AUDIT,
+       "policy: length, not NUL, ends the word");
+    ok(pr_parse_verify(S("pin"), &ver) == 0 && ver == PR_VERIFY_PIN, "verify pin");
+    ok(pr_parse_verify(S("chain"), &ver) == 0 && ver == PR_VERIFY_CHAIN, "verify chain");
+    ok(pr_parse_verify(S("none"), &ver) == -1, "verify none is not a keyword");
+    ok(pr_parse_onoff(S("On"), &v) == 0 && v == 1, "On");
+    ok(pr_parse_onoff(S("yes"), &v) == -1, "yes is not On");
+    ok(pr_parse_crl_check(S("leaf"), &crl) == 0 && crl == PR_CRL_LEAF, "crl leaf");
+    ok(pr_parse_crl_check(S("all"), &crl) == -1, "crl all refused");
+    ok(pr_parse_fwd_mode(S("both"), &fm) == 0 && fm == PR_FWD_MODE_BOTH, "forwarded both");
+    ok(pr_parse_fwd_mode(S("rfc7239"), &fm) == 0 && fm == PR_FWD_MODE_RFC7239, "forwarded rfc7239");
+    ok(pr_parse_min_protocol(S("TLSv1.3"), &v) == 0 && v == 0x0304, "TLSv1.3");
+    ok(pr_parse_min_protocol(S("TLSv1.1"), &v) == -1, "TLSv1.1 refused");
+}
+
+static void test_numbers(void)
+{
+    long n = 0;
+
+    ok(pr_parse_uint(S("4"), 0, 100, &n) == 0 && n == 4, "uint 4");
+    ok(pr_parse_uint(S("0"), 0, 100, &n) == 0 && n == 0, "uint 0");
+    ok(pr_parse_uint(S("-1"), 0, 100, &n) == -1, "negative refused");
+    ok(pr_parse_uint(S("101"), 0, 100, &n) == -1, "above max refused");
+    ok(pr_parse_uint(S("1x"), 0, 100, &n) == -1, "trailing junk refused");
+    ok(pr_parse_uint(S(" 1"), 0, 100, &n) == -1, "leading space refused");
+    ok(pr_parse_uint(S("99999999999999"), 0, 100, &n) == -1, "overflow refused");
+    ok(pr_parse_uint("", 0, 0, 100, &n) == -1, "empty refused");
+}
+
+static void test_names(void)
+{
+    is_int(pr_classify_name(S("backend.test"), 0), PR_NAME_DNS, "DNS name");
+    is_int(pr_classify_name(S("localhost"), 0), PR_NAME_DNS, "single label");
+    is_int(pr_classify_name(S("backend.test."), 0), PR_NAME_DNS, "trailing dot");
+    is_int(pr_classify_name(S("192.0.2.42"), 0), 4, "IPv4");
+    is_int(pr_classify_name(S("2001:db8::1"), 0), 6, "IPv6");
+    is_int(pr_classify_name(S("::1"), 0), 6, "IPv6 loopback");
+    is_int(pr_classify_name(S("bad name"), 0), PR_NAME_INVALID, "space refused");
+    is_int(pr_classify_name(S("-lead.test"), 0), PR_NAME_INVALID, "leading hyphen refused");
+    is_int(pr_classify_name(S("a..b"), 0), PR_NAME_INVALID, "empty label refused");
+    is_int(pr_classify_name(S("*.example.com"), 0), PR_NAME_INVALID, "wildcard refused when not allowed");
+    is_int(pr_classify_name(S("*.example.com"), 1), PR_NAME_DNS, "wildcard allowed when asked");
+    is_int(pr_classify_name(S("a.*.com"), 1), PR_NAME_INVALID, "inner wildcard refused");
+    is_int(pr_classify_name(S("[::1]"), 0), PR_NAME_INVALID, "bracketed IPv6 is not a name");
+    is_int(pr_classify_name("", 0, 0), PR_NAME_INVALID, "empty refused");
+    {
+        char longlabel[80];
+        memset(longlabel, 'a', 64);
+        is_int(pr_classify_name(longlabel, 64, 0), PR_NAME_INVALID, "64-octet label refused");
+        is_int(pr_classify_name(longlabel, 63, 0), PR_NAME_DNS, "63-octet label accepted");
+    }
+}
+
+static void test_pins(void)
+{
+    unsigned char pin[32];
+    const char *why = NULL;
+    /* SHA-256 of the empty string, base64: 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= */
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), pin, &why) == 0
+       && pin[0] == 0xe3 && pin[31] == 0x55, "valid pin decodes to the digest");
+    ok(pr_parse_pin(S("SHA256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), pin, &why) == 0,
+       "algorithm name is case-insensitive");
+    ok(pr_parse_pin(S("sha1//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="), pin, &why) == -1
+       && strstr(why, "sha256//"), "other algorithm refused with a reason");
+    ok(pr_parse_pin(S("sha256//short="), pin, &why) == -1 && strstr(why, "32 bytes"),
+       "short pin refused");
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuF=="), pin, &why) == -1,
+       "wrong padding refused");
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS*FU="), pin, &why) == -1,
+       "bad character refused");
+}
+
+static void test_schemes(void)
+{
+    ok(pr_scheme_is_tls(S("https")), "https is TLS");
+    ok(pr_scheme_is_tls(S("WSS")), "wss is TLS");
+    ok(pr_scheme_is_tls(S("h2")), "h2 is TLS");
+    ok(!pr_scheme_is_tls(S("http")), "http is plain");
+    ok(!pr_scheme_is_tls(S("h2c")), "h2c is plain");
+    ok(!pr_scheme_is_tls(S("ajp")), "ajp is plain");
+    ok(!pr_scheme_is_tls(S("fcgi")), "fcgi is plain");
+    ok(!pr_scheme_is_tls(S("httpsx")), "httpsx is not https");
+}
+
+static pr_observation good_obs(void)
+{
+    pr_observation o;
+    memset(&o, 0, sizeof(o));
+    o.have_cert = 1;
+    o.name_checked = 1;
+    o.name_ok = 1;
+    o.days_left = 200;
+    return o;
+}
+
+static void test_decide(void)
+{
+    pr_decision_policy chain = { PR_VERIFY_CHAIN, 30, 0 };
+    pr_decision_policy pin = { PR_VERIFY_PIN, 30, 0 };
+    pr_decision_policy off = { PR_VERIFY_OFF, 30, 0 };
+    pr_decision_policy window = { PR_VERIFY_CHAIN, 30, 7 };
+    pr_observation o = good_obs();
+    pr_verdict v;
+
+    v = pr_decide(&chain, &o);
+    is_int(v.reason, PR_REASON_NONE, "good backend accepted");
+    ok(!v.expiring_warning, "no warning far from expiry");
+
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED);
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "untrusted", "untrusted chain");
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_DEPTH);
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "depth", "too deep");
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_EXPIRED); o.days_left = -3;
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "expired", "expired");
+    o = good_obs(); o.days_left = -1;
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "expired",
+           "expired even without an OpenSSL error");
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "not-yet-valid", "not yet valid");
+    o = good_obs(); o.name_ok = 0;
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "name-mismatch", "name mismatch");
+    o = good_obs(); o.name_checked = 0; o.name_ok = 0;
+    is_int(pr_decide(&chain, &o).reason, PR_REASON_NONE, "no name to check: not a mismatch");
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_REVOKED);
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "revoked", "revoked");
+    o = good_obs(); o.have_cert = 0;
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "no-certificate", "no certificate");
+    o = good_obs(); o.pins_configured = 1; o.pin_ok = 0;
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "pin-mismatch", "chain + pins: mismatch");
+    o = good_obs(); o.pins_configured = 1; o.pin_ok = 1;
+    is_int(pr_decide(&chain, &o).reason, PR_REASON_NONE, "chain + pins: match");
+
+    o = good_obs(); o.days_left = 5;
+    v = pr_decide(&chain, &o);
+    ok(v.reason == PR_REASON_NONE && v.expiring_warning, "5 days left: served, warned");
+    v = pr_decide(&window, &o);
+    is_str(pr_reason_name(v.reason), "expiring", "5 days left, refuse window 7: refused");
+    o.days_left = 7;
+    ok(pr_decide(&window, &o).reason == PR_REASON_NONE, "exactly refuse-days left: served");
+    o.days_left = 30;
+    ok(!pr_decide(&chain, &o).expiring_warning, "exactly warn-days left: no warning");
+
+    /* pin mode: trust from the pin alone */
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED);
+    o.pins_configured = 1; o.pin_ok = 1;
+    is_int(pr_decide(&pin, &o).reason, PR_REASON_NONE, "pin mode: self-signed + matching pin");
+    o.pin_ok = 0;
+    is_str(pr_reason_name(pr_decide(&pin, &o).reason), "pin-mismatch", "pin mode: other key");
+    o = good_obs(); o.pins_configured = 1; o.pin_ok = 1;
+    o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED) | PR_REASON_BIT(PR_REASON_EXPIRED);
+    is_str(pr_reason_name(pr_decide(&pin, &o).reason), "expired", "pin mode: expiry still counts");
+
+    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED); o.have_cert = 1;
+    is_int(pr_decide(&off, &o).reason, PR_REASON_NONE, "verify off accepts anything");
+
+    /* priority: untrusted wins over expired and name mismatch */
+    o = good_obs(); o.name_ok = 0;
+    o.chain_errors = PR_REASON_BIT(PR_REASON_EXPIRED) | PR_REASON_BIT(PR_REASON_UNTRUSTED);
+    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "untrusted", "first reason by priority");
+
+    is_str(pr_reason_name(PR_REASON__COUNT), "handshake", "out of range maps to handshake");
+    is_str(pr_reason_name(PR_REASON_NONE), "ok", "none is ok");
+}
+
+static X509 *load(const char *dir, const char *name)
+{
+    char path[1024];
+    FILE *f;
+    X509 *x;
+
+    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
+    f = fopen(path, "r");
+    if (!f) {
+        return NULL;
+    }
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    return x;
+}
+
+static void test_x509(const char *dir)
+{
+    X509 *good = load(dir, "good"), *iponly = load(dir, "iponly");
+    X509 *expired = load(dir, "expired"), *expiring = load(dir, "expiring");
+    X509 *wrong = load(dir, "wrongname");
+    const char *n_local[] = { "localhost" };
+    const char *n_ip[] = { "127.0.0.1" };
+    const char *n_two[] = { "nomatch.example", "backend.test" };
+    const char *n_wild[] = { "x.localhost" };
+    char buf[256], pinfile[1024], want[128];
+    FILE *f;
+
+    if (!good || !iponly || !expired || !expiring || !wrong) {
+        ok(0, "PKI certificates readable in %s", dir);
+        return;
+    }
+    ok(pr_x509_names_match(good, n_local, 1), "good matches localhost");
+    ok(pr_x509_names_match(good, n_two, 2), "one of several names is enough");
+    ok(!pr_x509_names_match(good, n_ip, 1), "good has no iPAddress SAN for 127.0.0.1");
+    ok(pr_x509_names_match(iponly, n_ip, 1), "iponly matches 127.0.0.1 by iPAddress SAN");
+    ok(!pr_x509_names_match(iponly, n_local, 1), "iponly does not match a DNS name");
+    ok(!pr_x509_names_match(wrong, n_local, 1), "wrongname does not match localhost");
+    ok(!pr_x509_names_match(good, n_wild, 1), "no wildcard in good");
+    ok(pr_x509_days_left(good) >= 360, "good has about a year left");
+    ok(pr_x509_days_left(expired) < 0, "expired is negative");
+    ok(pr_x509_days_left(expiring) >= 2 && pr_x509_days_left(expiring) <= 4,
+       "expiring has 3 days left");
+    is_int(pr_x509_error_bit(X509_V_ERR_CERT_HAS_EXPIRED), PR_REASON_BIT(PR_REASON_EXPIRED),
+           "expired error maps to expired");
+    is_int(pr_x509_error_bit(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY),
+           PR_REASON_BIT(PR_REASON_UNTRUSTED), "unknown issuer maps to untrusted");
+    is_int(pr_x509_error_bit(X509_V_ERR_CERT_CHAIN_TOO_LONG), PR_REASON_BIT(PR_REASON_DEPTH),
+           "chain too long maps to depth");
+    is_int(pr_x509_error_bit(X509_V_ERR_CERT_REVOKED), PR_REASON_BIT(PR_REASON_REVOKED),
+           "revoked maps to revoked");
+    is_int(pr_x509_error_bit(X509_V_OK), 0, "OK maps to nothing");
+    pr_x509_name_line(X509_get_subject_name(good), buf, sizeof(buf));
+    is_str(buf, "CN=good", "subject line");
+
+    /* The pin the module computes equals the one the openssl CLI gives. */
+    snprintf(pinfile, sizeof(pinfile), "%s/good.pin", dir);
+    f = fopen(pinfile, "r");
+    want[0] = '\0';
+    if (f) {
+        if (fgets(want, sizeof(want), f)) {
+            want[strcspn(want, "\r\n")] = '\0';
+        }
+        fclose(f);
+    }
+    pr_x509_pin_string(good, buf);
+    is_str(buf, want, "SPKI pin matches the openssl CLI pipeline");
+
+    X509_free(good); X509_free(iponly); X509_free(expired); X509_free(expiring);
+    X509_free(wrong);
+}
+
+int main(int argc, char **argv)
+{
+    test_keywords();
+    test_numbers();
+    test_names();
+    test_pins();
+    test_schemes();
+    test_decide();
+    if (argc > 1) {
+        test_x509(argv[1]);
+    }
+    return done_testing();
+}
