@@ -6,9 +6,7 @@
 APXS    ?= apxs
 CC      ?= gcc
 SRC_DIR  = mod_proxy_reencrypt
-SOURCES  = $(SRC_DIR)/mod_proxy_reencrypt.c $(SRC_DIR)/pr_config.c \
-           $(SRC_DIR)/pr_proxy.c $(SRC_DIR)/pr_tls.c \
-           $(SRC_DIR)/pr_core.c $(SRC_DIR)/pr_x509.c
+SOURCES  = $(wildcard $(SRC_DIR)/*.c)
 HEADERS  = $(wildcard $(SRC_DIR)/*.h)
 WFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
 EXTRA_CFLAGS ?=
@@ -20,9 +18,12 @@ SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
 all: $(SO)
 
 $(SO): $(SOURCES) $(HEADERS)
-	cd $(SRC_DIR) && $(APXS) -c -o mod_proxy_reencrypt.la \
+	@mkdir -p build/out
+	@echo "  APXS  $(SO)"
+	@cd $(SRC_DIR) && $(APXS) -c -o mod_proxy_reencrypt.la \
 	    -Wc,"$(WFLAGS) $(EXTRA_CFLAGS)" -Wl,"$(EXTRA_LDFLAGS)" -lssl -lcrypto \
-	    $(notdir $(SOURCES))
+	    $(notdir $(SOURCES)) > ../build/out/build.log 2>&1 \
+	  || { cat ../build/out/build.log; exit 1; }
 
 install: $(SO)
 	install -D -m 644 $(SO) $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_proxy_reencrypt.so

@@ -31,6 +31,9 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir)
     c->refuse_days = PR_UNSET;
     c->crl_check = PR_UNSET;
     c->fwd_mode = PR_UNSET;
+    c->min_proto = PR_UNSET;
+    c->session_cache = PR_UNSET;
+    c->proxy_protocol = PR_UNSET;
     return c;
 }
 
@@ -71,6 +74,10 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     MERGE_INT(crl_check);
     MERGE_INT(fwd_mode);
+    MERGE_PTR(client);
+    MERGE_INT(min_proto);
+    MERGE_INT(session_cache);
+    MERGE_INT(proxy_protocol);
     if (add->trusted) {
         m->trusted = add->trusted;
         m->trusted_text = add->trusted_text;
@@ -96,6 +103,7 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
         .policy = PR_UNSET, .require_tls = PR_UNSET, .verify = PR_UNSET,
         .depth = PR_UNSET, .sni = PR_UNSET, .warn_days = PR_UNSET,
         .refuse_days = PR_UNSET, .crl_check = PR_UNSET, .fwd_mode = PR_UNSET,
+        .min_proto = PR_UNSET, .session_cache = PR_UNSET, .proxy_protocol = PR_UNSET,
     };
     const pr_dir_conf *c = v ? ap_get_module_config(v, &proxy_reencrypt_module) : NULL;
     return c ? c : &unset;
@@ -467,6 +475,151 @@ static const char *set_trusted(cmd_parms *cmd, void *mc, const char *arg)
     return NULL;
 }
 
+/* Client certificates: one load per (cert, key) pair and generation. */
+static apr_hash_t *client_certs;
+
+static apr_status_t forget_hash(void *data)
+{
+    *(apr_hash_t **)data = NULL;
+    return APR_SUCCESS;
+}
+
+static apr_status_t client_cert_cleanup(void *data)
+{
+    pr_client_cert *cc = data;
+    X509_free(cc->leaf);
+    sk_X509_pop_free(cc->chain, X509_free);
+    EVP_PKEY_free(cc->key);
+    return APR_SUCCESS;
+}
+
+static const char *load_client_cert(cmd_parms *cmd, const char *cert_file,
+                                    const char *key_file, pr_client_cert **out)
+{
+    const char *key = apr_pstrcat(cmd->temp_pool, cert_file, "\n", key_file, NULL);
+    pr_client_cert *cc;
+    X509 *x;
+    BIO *bio;
+
+    if (!client_certs) {
+        client_certs = apr_hash_make(cmd->pool);
+        apr_pool_cleanup_register(cmd->pool, &client_certs, forget_hash,
+                                  apr_pool_cleanup_null);
+    }
+    if ((cc = apr_hash_get(client_certs, key, APR_HASH_KEY_STRING)) != NULL) {
+        *out = cc;
+        return NULL;
+    }
+    cc = apr_pcalloc(cmd->pool, sizeof(*cc));
+    cc->cert_file = cert_file;
+    cc->key_file = key_file;
+    cc->chain = sk_X509_new_null();
+    apr_pool_cleanup_register(cmd->pool, cc, client_cert_cleanup, apr_pool_cleanup_null);
+
+    ERR_clear_error();
+    if (!(bio = BIO_new_file(cert_file, "r"))) {
+        return apr_psprintf(cmd->pool, "%s: cannot read certificate file '%s'",
+                            cmd->cmd->name, cert_file);
+    }
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (!cc->leaf) {
+            cc->leaf = x;
+        }
+        else {
+            sk_X509_push(cc->chain, x);
+        }
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    if (!cc->leaf) {
+        return apr_psprintf(cmd->pool, "%s: '%s' contains no PEM certificate",
+                            cmd->cmd->name, cert_file);
+    }
+    if (!(bio = BIO_new_file(key_file, "r"))) {
+        return apr_psprintf(cmd->pool, "%s: cannot read key file '%s'",
+                            cmd->cmd->name, key_file);
+    }
+    cc->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    ERR_clear_error();
+    if (!cc->key) {
+        return apr_psprintf(cmd->pool, "%s: '%s' contains no (unencrypted) PEM private key",
+                            cmd->cmd->name, key_file);
+    }
+    if (X509_check_private_key(cc->leaf, cc->key) != 1) {
+        ERR_clear_error();
+        return apr_psprintf(cmd->pool, "%s: the key in '%s' does not match the "
+                            "certificate in '%s'", cmd->cmd->name, key_file, cert_file);
+    }
+    if (X509_cmp_current_time(X509_get0_notBefore(cc->leaf)) > 0) {
+        return apr_psprintf(cmd->pool, "%s: the certificate in '%s' is not valid yet",
+                            cmd->cmd->name, cert_file);
+    }
+    cc->days_left = pr_x509_days_left(cc->leaf);
+    if (cc->days_left < 0) {
+        return apr_psprintf(cmd->pool, "%s: the certificate in '%s' has expired",
+                            cmd->cmd->name, cert_file);
+    }
+    apr_hash_set(client_certs, apr_pstrdup(cmd->pool, key), APR_HASH_KEY_STRING, cc);
+    *out = cc;
+    return NULL;
+}
+
+static const char *set_client_cert(cmd_parms *cmd, void *mc, const char *cert,
+                                   const char *key)
+{
+    pr_dir_conf *c = mc;
+    const char *cert_file = ap_server_root_relative(cmd->pool, cert);
+    const char *key_file = key ? ap_server_root_relative(cmd->pool, key) : cert_file;
+    const char *err;
+    long warn;
+
+    if (!cert_file || !key_file) {
+        return bad(cmd, "invalid path '%s'", key ? key : cert);
+    }
+    if ((err = load_client_cert(cmd, cert_file, key_file, &c->client)) != NULL) {
+        return err;
+    }
+    warn = c->warn_days != PR_UNSET ? c->warn_days : PR_DEFAULT_WARN_DAYS;
+    if (c->client->days_left < warn) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL, PRE(0020)
+                     "%s: the client certificate in '%s' expires in %ld days "
+                     "(%s line %d)", cmd->cmd->name, cert_file, c->client->days_left,
+                     cmd->directive->filename, cmd->directive->line_num);
+    }
+    return NULL;
+}
+
+static const char *set_min_proto(cmd_parms *cmd, void *mc, const char *arg)
+{
+    int v;
+    if (pr_parse_min_protocol(arg, strlen(arg), &v)) {
+        return bad(cmd, "'%s' is not one of TLSv1.2, TLSv1.3", arg);
+    }
+    CONF(mc)->min_proto = v;
+    return NULL;
+}
+
+static const char *set_session_cache(cmd_parms *cmd, void *mc, const char *arg)
+{
+    int v;
+    if (pr_parse_onoff(arg, strlen(arg), &v)) {
+        return bad(cmd, "'%s' is not one of on, off", arg);
+    }
+    CONF(mc)->session_cache = v;
+    return NULL;
+}
+
+static const char *set_proxy_protocol(cmd_parms *cmd, void *mc, const char *arg)
+{
+    pr_dir_conf *c = mc;
+    if (!strcasecmp(arg, "off")) c->proxy_protocol = 0;
+    else if (!strcasecmp(arg, "v1")) c->proxy_protocol = 1;
+    else if (!strcasecmp(arg, "v2")) c->proxy_protocol = 2;
+    else return bad(cmd, "'%s' is not one of off, v1, v2", arg);
+    return NULL;
+}
+
 #define PR_CTX (RSRC_CONF | PROXY_CONF)
 
 const command_rec pr_cmds[] = {
@@ -498,5 +651,13 @@ const command_rec pr_cmds[] = {
                   "xff | rfc7239 | both | off: forwarded headers sent to the backend"),
     AP_INIT_ITERATE("ProxyReencryptTrustedProxy", set_trusted, NULL, PR_CTX,
                     "CIDR blocks whose forwarded headers are kept"),
+    AP_INIT_TAKE12("ProxyReencryptClientCertificate", set_client_cert, NULL, PR_CTX,
+                   "cert-file [key-file]: client certificate (chain after the leaf) for the backend"),
+    AP_INIT_TAKE1("ProxyReencryptMinProtocol", set_min_proto, NULL, PR_CTX,
+                  "TLSv1.2 | TLSv1.3: lowest TLS version accepted from the backend"),
+    AP_INIT_TAKE1("ProxyReencryptSessionCache", set_session_cache, NULL, PR_CTX,
+                  "on | off: resume TLS sessions to the backend"),
+    AP_INIT_TAKE1("ProxyReencryptProxyProtocol", set_proxy_protocol, NULL, PR_CTX,
+                  "off | v1 | v2: send a PROXY protocol header before the handshake"),
     { NULL }
 };

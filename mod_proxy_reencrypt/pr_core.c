@@ -6,6 +6,7 @@
 #include "pr_core.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -227,6 +228,52 @@ int pr_scheme_is_tls(const char *s, size_t len)
 {
     return word_is(s, len, "https") || word_is(s, len, "wss") ||
            word_is(s, len, "h2");
+}
+
+/* The PROXY protocol has no library on Debian; this is its whole
+ * encoder (haproxy's proxy-protocol.txt, sections 2.1 and 2.2). */
+int pr_proxy_header(int version, const char *src, unsigned sport,
+                    const char *dst, unsigned dport,
+                    unsigned char *out, size_t cap)
+{
+    static const unsigned char sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+                                           0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
+    int fs = src ? ip_literal(src, strlen(src)) : 0;
+    int fd = dst ? ip_literal(dst, strlen(dst)) : 0;
+    int known = fs && fs == fd && sport <= 65535 && dport <= 65535;
+
+    if (version == 1) {
+        int n = known
+            ? snprintf((char *)out, cap, "PROXY %s %s %s %u %u\r\n",
+                       fs == 4 ? "TCP4" : "TCP6", src, dst, sport, dport)
+            : snprintf((char *)out, cap, "PROXY UNKNOWN\r\n");
+        return (n < 0 || (size_t)n >= cap) ? -1 : n;
+    }
+    else {
+        size_t alen = !known ? 0 : (fs == 4 ? 12 : 36);
+        unsigned char *a = out + 16;
+
+        if (cap < 16 + alen) {
+            return -1;
+        }
+        memcpy(out, sig, 12);
+        out[12] = known ? 0x21 : 0x20;            /* v2, PROXY or LOCAL */
+        out[13] = !known ? 0x00 : (fs == 4 ? 0x11 : 0x21);  /* TCP over v4/v6 */
+        out[14] = (unsigned char)(alen >> 8);
+        out[15] = (unsigned char)(alen & 0xff);
+        if (known) {
+            int af = fs == 4 ? AF_INET : AF_INET6;
+            size_t l = fs == 4 ? 4 : 16;
+            if (inet_pton(af, src, a) != 1 || inet_pton(af, dst, a + l) != 1) {
+                return -1;
+            }
+            a[2 * l] = (unsigned char)(sport >> 8);
+            a[2 * l + 1] = (unsigned char)(sport & 0xff);
+            a[2 * l + 2] = (unsigned char)(dport >> 8);
+            a[2 * l + 3] = (unsigned char)(dport & 0xff);
+        }
+        return (int)(16 + alen);
+    }
 }
 
 pr_verdict pr_decide(const pr_decision_policy *pol, const pr_observation *obs)

@@ -94,6 +94,16 @@ int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
  * for TLS, 0 for a plain scheme. */
 int pr_scheme_is_tls(const char *s, size_t len);
 
+/* PROXY protocol header (haproxy's proxy-protocol.txt, v1 text or v2
+ * binary) for a TCP connection from src:sport to dst:dport (IP literals).
+ * When the two addresses are of different families or not IP literals,
+ * v1 writes "PROXY UNKNOWN" and v2 a LOCAL command, as the spec says.
+ * Returns the header length, or -1 if cap is too small. */
+#define PR_PROXY_HEADER_MAX 108
+int pr_proxy_header(int version, const char *src, unsigned sport,
+                    const char *dst, unsigned dport,
+                    unsigned char *out, size_t cap);
+
 /* What the TLS layer saw during one handshake: everything pr_decide
  * needs and nothing that ties it to OpenSSL. */
 typedef struct {

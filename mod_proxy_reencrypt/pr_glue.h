@@ -53,7 +53,22 @@ typedef struct {
     int fwd_mode;                   /* pr_fwd_mode or PR_UNSET */
     apr_array_header_t *trusted;    /* apr_ipsubnet_t *; NULL: unset */
     const char *trusted_text;       /* as written, for the dump */
+    struct pr_client_cert *client;  /* NULL: unset */
+    int min_proto;                  /* 0x0303 / 0x0304 or PR_UNSET */
+    int session_cache;              /* 0/1 or PR_UNSET */
+    int proxy_protocol;             /* 0 off, 1 v1, 2 v2, or PR_UNSET */
 } pr_dir_conf;
+
+/* ProxyReencryptClientCertificate, loaded and checked at start-up, once
+ * per (cert, key) pair. */
+typedef struct pr_client_cert {
+    const char *cert_file;
+    const char *key_file;
+    X509 *leaf;
+    STACK_OF(X509) *chain;
+    EVP_PKEY *key;
+    long days_left;
+} pr_client_cert;
 
 void *pr_create_dir_conf(apr_pool_t *p, char *dir);
 void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
@@ -90,6 +105,32 @@ typedef struct {
 } pr_request_ctx;
 
 const pr_request_ctx *pr_current_request(void);
+
+/* One handshake (or plaintext refusal) as pr_tls.c / pr_proxy.c saw it:
+ * what pr_status.c counts in shared memory and shows. Strings may be
+ * NULL; they are copied. */
+typedef enum { PR_VERDICT_OK = 0, PR_VERDICT_REFUSED = 1, PR_VERDICT_AUDIT = 2 } pr_verdict_kind;
+typedef struct {
+    const char *backend;            /* scheme://host:port */
+    const char *vhost;              /* server_hostname:port */
+    int policy;                     /* pr_policy in force */
+    pr_verdict_kind verdict;
+    pr_reason reason;               /* PR_REASON_NONE when ok */
+    int resumed;                    /* the handshake resumed a session */
+    int expiring;                   /* inside the warn window */
+    long days_left;                 /* of the peer's leaf; valid if have_cert */
+    int have_cert;
+    const char *subject, *issuer, *sans;    /* sans: "DNS:a, IP:1.2.3.4" */
+    apr_time_t not_after;           /* of the peer's leaf */
+    const char *pin;                /* sha256//... of the leaf */
+    const char *protocol, *cipher;  /* negotiated, when the handshake completed */
+} pr_event;
+
+/* pr_status.c: record one event (any thread of any child). */
+void pr_status_record(server_rec *s, const pr_event *ev);
+void pr_status_register_hooks(apr_pool_t *p);
+/* 1 at most once per child per backend per day: for expiry warnings. */
+int pr_status_should_warn(const char *backend, const char *vhost);
 
 /* Registration, called from the module record. */
 void pr_proxy_register_hooks(apr_pool_t *p);

@@ -58,6 +58,19 @@ static int is_generic_worker(proxy_server_conf *sconf, proxy_worker *w)
         || !strncmp(w->s->name, "proxy:", 6);
 }
 
+static void record_plaintext(request_rec *r, const char *backend, int policy)
+{
+    pr_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.backend = backend;
+    ev.vhost = pr_vhost_name(r->pool, r->server);
+    ev.policy = policy;
+    ev.verdict = policy == PR_POLICY_ENFORCE ? PR_VERDICT_REFUSED : PR_VERDICT_AUDIT;
+    ev.reason = PR_REASON_PLAINTEXT;
+    pr_status_record(r->server, &ev);
+}
+
 static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                              proxy_server_conf *sconf, char *url,
                              const char *proxyhost, apr_port_t proxyport)
@@ -92,6 +105,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
             return DECLINED;
         }
         backend = backend_of_url(r->pool, url);
+        record_plaintext(r, backend, policy);
         if (policy == PR_POLICY_ENFORCE) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PRE(1001)
                           "refused backend %s (vhost %s): reason=plaintext; "
@@ -108,6 +122,10 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
         return DECLINED;
     }
 
+    if (PR_EFF(conf, proxy_protocol, 0)) {
+        /* The PROXY header names one client per backend connection. */
+        apr_table_setn(r->subprocess_env, "proxy-nokeepalive", "1");
+    }
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->r = r;
     ctx->worker = worker;

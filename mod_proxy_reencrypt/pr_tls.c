@@ -1,21 +1,28 @@
 /*
- * pr_tls.c: the mod_ssl side. One verdict per new TLS backend connection.
+ * pr_tls.c: the mod_ssl side. One verdict per TLS backend connection.
  *
  * ssl_hook_pre_handshake (once per new backend connection, after SSL_new,
  *   before the handshake): per-connection OpenSSL settings from the
- *   effective policy: trust store, depth, SNI, verify mode and callback.
+ *   effective policy: trust store, depth, SNI, verify mode and callback,
+ *   client certificate, protocol floor, a cached session to resume, and
+ *   the PROXY protocol header, written before the first TLS byte.
  * cert_verify_callback on every proxy SSL_CTX: wraps X509_verify_cert so
  *   that the whole policy is judged in one place, with the chain OpenSSL
  *   built: chain errors recorded by our verify callback, then names, pins
  *   and the expiry window with OpenSSL's own functions (pr_x509.c), then
  *   the verdict (pr_core.c). Under enforce a refusal fails the handshake
  *   (the backend gets an alert, never the request).
+ * ssl_hook_proxy_post_handshake: a resumed session skips certificate
+ *   verification in OpenSSL, so the policy is judged again here from the
+ *   session's peer certificate (expiry, names, pins).
  * A connection output filter above mod_ssl's sees a failed handshake as
  *   the error of the first write. mod_ssl marks any handshake failure
  *   with the note SSL_connect_rv=err, which mod_proxy turns into 500 (and
  *   a balancer then stops); the filter rewrites the note so the client
  *   gets 502, and puts a refused balancer member in error for its retry
- *   interval so the next requests go to healthy members.
+ *   interval so the next requests go to healthy members. On every later
+ *   request over the same (pooled) connection it sets the REENCRYPT_*
+ *   request notes.
  *
  * Audit leaves mod_ssl's own decision in force (its verify callback is
  *   wrapped, not replaced, and its name check keeps its note unless the
@@ -30,13 +37,17 @@
 
 #include "mod_ssl_openssl.h"
 
+#include <openssl/x509v3.h>
+
 #include "pr_x509.h"
 
 #define GUARD_FILTER "PROXY_REENCRYPT_GUARD"
+#define SESSIONS_MAX 1024           /* per child; the table is dropped when full */
 
 typedef struct {
     conn_rec *c;
     request_rec *r;                 /* the request opening it; handshake only */
+    request_rec *noted;             /* last request given the notes */
     const pr_dir_conf *conf;
     proxy_worker *worker;
     const char *backend;
@@ -44,23 +55,29 @@ typedef struct {
     int policy;
     int verify;
     int balancer_member;
-    int own_names;                  /* the module, not mod_ssl, checks names */
     apr_array_header_t *names;      /* expected names (const char *) */
     int (*ssl_cb)(int, X509_STORE_CTX *);   /* mod_ssl's, kept under audit */
+    const char *session_key;        /* NULL: no session cache */
     unsigned chain_errors;
+    int alert;                      /* last TLS alert seen, -1 none */
     int judged;
     int logged;
+    int resumed;
     pr_verdict verdict;
     long days_left;
+    const char *protocol;
     char subject[256];
     char issuer[256];
 } pr_conn;
 
 static int ssl_idx = -1;            /* SSL ex_data: pr_conn */
-static int ctx_idx = -1;            /* SSL_CTX ex_data: our callback is set */
+static int ctx_idx = -1;            /* SSL_CTX ex_data: our callbacks are set */
 #if APR_HAS_THREADS
 static apr_thread_mutex_t *ctx_mutex;
+static apr_thread_mutex_t *sess_mutex;
 #endif
+static apr_hash_t *sessions;        /* session key -> SSL_SESSION *, per child */
+static apr_pool_t *sessions_pool;
 
 const char *pr_vhost_name(apr_pool_t *p, server_rec *s)
 {
@@ -72,9 +89,129 @@ const char *pr_vhost_name(apr_pool_t *p, server_rec *s)
     return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname : "*", port);
 }
 
-/* ------------------------------------------------------------------ */
-/* Logging: one line per refusal, with what an operator needs.          */
+static void lock(void *m)
+{
+#if APR_HAS_THREADS
+    if (m) apr_thread_mutex_lock(m);
+#else
+    (void)m;
+#endif
+}
 
+static void unlock(void *m)
+{
+#if APR_HAS_THREADS
+    if (m) apr_thread_mutex_unlock(m);
+#else
+    (void)m;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Events: the log line, the status counters, the request notes.        */
+
+static const char *sans_of(apr_pool_t *p, X509 *cert)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    const char *out = NULL;
+    int i;
+
+    for (i = 0; gens && i < sk_GENERAL_NAME_num(gens); ++i) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        const char *one = NULL;
+
+        if (g->type == GEN_DNS) {
+            one = apr_pstrcat(p, "DNS:", apr_pstrndup(p, (const char *)ASN1_STRING_get0_data(g->d.dNSName),
+                                                     ASN1_STRING_length(g->d.dNSName)), NULL);
+        }
+        else if (g->type == GEN_IPADD) {
+            char buf[64];
+            int len = ASN1_STRING_length(g->d.iPAddress);
+            const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+            if (len == 4 || len == 16) {
+                apr_sockaddr_t sa;
+                memset(&sa, 0, sizeof(sa));
+                buf[0] = '\0';
+                if (len == 4) {
+                    apr_snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+                }
+                else {
+                    int k;
+                    char *w = buf;
+                    for (k = 0; k < 16; k += 2) {
+                        w += apr_snprintf(w, buf + sizeof(buf) - w, "%s%x", k ? ":" : "",
+                                          (a[k] << 8) | a[k + 1]);
+                    }
+                }
+                one = apr_pstrcat(p, "IP:", buf, NULL);
+            }
+        }
+        if (one) {
+            out = out ? apr_pstrcat(p, out, ", ", one, NULL) : one;
+        }
+    }
+    GENERAL_NAMES_free(gens);
+    return out;
+}
+
+static void record(pr_conn *pc, X509 *leaf, SSL *ssl)
+{
+    pr_event ev;
+    apr_pool_t *p = pc->c->pool;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.backend = pc->backend;
+    ev.vhost = pc->vhost;
+    ev.policy = pc->policy;
+    ev.reason = pc->verdict.reason;
+    ev.verdict = pc->verdict.reason == PR_REASON_NONE ? PR_VERDICT_OK
+               : pc->policy == PR_POLICY_ENFORCE ? PR_VERDICT_REFUSED : PR_VERDICT_AUDIT;
+    ev.resumed = pc->resumed;
+    ev.expiring = pc->verdict.expiring_warning;
+    if (leaf) {
+        char pin[64];
+        const ASN1_TIME *na = X509_get0_notAfter(leaf);
+        struct tm tm;
+
+        ev.have_cert = 1;
+        ev.days_left = pc->days_left;
+        ev.subject = pc->subject;
+        ev.issuer = pc->issuer;
+        ev.sans = sans_of(p, leaf);
+        if (ASN1_TIME_to_tm(na, &tm)) {
+            apr_time_exp_t xt;
+            memset(&xt, 0, sizeof(xt));
+            xt.tm_sec = tm.tm_sec; xt.tm_min = tm.tm_min; xt.tm_hour = tm.tm_hour;
+            xt.tm_mday = tm.tm_mday; xt.tm_mon = tm.tm_mon; xt.tm_year = tm.tm_year;
+            apr_time_exp_gmt_get(&ev.not_after, &xt);
+        }
+        pr_x509_pin_string(leaf, pin);
+        ev.pin = apr_pstrdup(p, pin);
+    }
+    if (ssl && SSL_is_init_finished(ssl)) {
+        ev.protocol = SSL_get_version(ssl);
+        ev.cipher = SSL_get_cipher_name(ssl);
+    }
+    pr_status_record(pc->c->base_server, &ev);
+}
+
+static void set_notes(pr_conn *pc, request_rec *r)
+{
+    const char *verdict = pc->verdict.reason == PR_REASON_NONE ? "ok"
+                        : pc->policy == PR_POLICY_ENFORCE ? "refused" : "audit";
+
+    apr_table_setn(r->notes, "REENCRYPT_BACKEND", pc->backend);
+    apr_table_setn(r->notes, "REENCRYPT_VERDICT", verdict);
+    apr_table_setn(r->notes, "REENCRYPT_REASON",
+                   pc->verdict.reason == PR_REASON_NONE ? "-" : pr_reason_name(pc->verdict.reason));
+    apr_table_setn(r->notes, "REENCRYPT_DAYS_LEFT",
+                   pc->subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
+    apr_table_setn(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
+    apr_table_setn(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
+    pc->noted = r;
+}
+
+/* One line per refusal, with what an operator needs. */
 static void log_line(pr_conn *pc, int level, const char *what)
 {
     const char *reason = pr_reason_name(pc->verdict.reason);
@@ -82,14 +219,15 @@ static void log_line(pr_conn *pc, int level, const char *what)
         ? apr_psprintf(pc->c->pool, "; subject=\"%s\"; issuer=\"%s\"; days_left=%ld",
                        pc->subject, pc->issuer, pc->days_left)
         : "; no peer certificate";
+    const char *resumed = pc->resumed ? " (resumed session)" : "";
 
     if (pc->r) {
-        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s",
-                      what, pc->backend, pc->vhost, reason, peer);
+        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
+                      what, pc->backend, pc->vhost, reason, peer, resumed);
     }
     else {
-        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): reason=%s%s",
-                      what, pc->backend, pc->vhost, reason, peer);
+        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
+                      what, pc->backend, pc->vhost, reason, peer, resumed);
     }
     pc->logged = 1;
 }
@@ -137,7 +275,9 @@ static int pin_matches(const apr_array_header_t *pins, X509 *cert)
     return 0;
 }
 
-static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
+/* Judge the peer: leaf and chain (verified chain on a full handshake,
+ * the certificates the peer sent on a resumed one). Logs and records. */
+static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, SSL *ssl)
 {
     const pr_dir_conf *conf = pc->conf;
     pr_decision_policy pol;
@@ -152,6 +292,9 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     obs.have_cert = leaf != NULL;
     if (leaf) {
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
+        if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+        }
         pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
         pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
         if (pc->names && pc->names->nelts
@@ -162,10 +305,8 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
         }
         if (conf->pins && conf->pins->nelts) {
             obs.pins_configured = 1;
-            if (pc->verify == PR_VERIFY_PIN || !chain) {
-                obs.pin_ok = pin_matches(conf->pins, leaf);
-            }
-            else {
+            obs.pin_ok = pin_matches(conf->pins, leaf);
+            if (pc->verify != PR_VERIFY_PIN && chain) {
                 int i;
                 for (i = 0; i < sk_X509_num(chain) && !obs.pin_ok; ++i) {
                     obs.pin_ok = pin_matches(conf->pins, sk_X509_value(chain, i));
@@ -177,27 +318,28 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     pc->judged = 1;
 
     if (pc->verdict.reason != PR_REASON_NONE) {
-        if (pc->policy == PR_POLICY_ENFORCE) {
-            log_line(pc, APLOG_ERR, "refused");
-        }
-        else {
-            log_line(pc, APLOG_WARNING, "would refuse");
-        }
+        log_line(pc, pc->policy == PR_POLICY_ENFORCE ? APLOG_ERR : APLOG_WARNING,
+                 pc->policy == PR_POLICY_ENFORCE ? "refused" : "would refuse");
     }
-    else if (pc->verdict.expiring_warning) {
-        if (pc->r) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, pc->r, PRE(1011)
-                          "backend %s (vhost %s): certificate expires in %ld days "
-                          "(warn window %ld); subject=\"%s\"",
-                          pc->backend, pc->vhost, pc->days_left, pol.warn_days, pc->subject);
-        }
+    else if (pc->verdict.expiring_warning && pr_status_should_warn(pc->backend, pc->vhost)) {
+        ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, pc->c, PRE(1011)
+                      "backend %s (vhost %s): certificate expires in %ld days "
+                      "(warn window %ld days); subject=\"%s\"; issuer=\"%s\"",
+                      pc->backend, pc->vhost, pc->days_left, pol.warn_days,
+                      pc->subject, pc->issuer);
+    }
+    /* A refused full handshake is recorded by the guard filter, once the
+     * failure is final; everything else now. */
+    if (pc->verdict.reason == PR_REASON_NONE || pc->policy != PR_POLICY_ENFORCE) {
+        record(pc, leaf, ssl);
     }
 }
 
 /* Installed on every proxy SSL_CTX; see the top of this file. */
 static int cert_verify(X509_STORE_CTX *sctx, void *arg)
 {
-    pr_conn *pc = conn_of_store_ctx(sctx);
+    SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    pr_conn *pc = ssl ? SSL_get_ex_data(ssl, ssl_idx) : NULL;
     int crl, ok;
 
     (void)arg;
@@ -212,7 +354,7 @@ static int cert_verify(X509_STORE_CTX *sctx, void *arg)
                                     | (crl == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));
     }
     ok = X509_verify_cert(sctx);
-    judge(pc, X509_STORE_CTX_get0_cert(sctx), X509_STORE_CTX_get0_chain(sctx));
+    judge(pc, X509_STORE_CTX_get0_cert(sctx), X509_STORE_CTX_get0_chain(sctx), NULL);
     if (pc->policy != PR_POLICY_ENFORCE) {
         return ok;
     }
@@ -224,9 +366,109 @@ static int cert_verify(X509_STORE_CTX *sctx, void *arg)
     return 1;
 }
 
+/* ------------------------------------------------------------------ */
+/* Client-side session cache (mod_ssl keeps none): one session per       */
+/* backend identity (address, port, SNI, policy), per child process.     */
+
+static void session_forget(const char *key)
+{
+    SSL_SESSION *old;
+
+    lock(sess_mutex);
+    if (sessions && (old = apr_hash_get(sessions, key, APR_HASH_KEY_STRING)) != NULL) {
+        apr_hash_set(sessions, key, APR_HASH_KEY_STRING, NULL);
+        SSL_SESSION_free(old);
+    }
+    unlock(sess_mutex);
+}
+
+static apr_status_t sessions_cleanup(void *data)
+{
+    apr_hash_index_t *hi;
+
+    (void)data;
+    for (hi = sessions ? apr_hash_first(NULL, sessions) : NULL; hi; hi = apr_hash_next(hi)) {
+        SSL_SESSION_free(apr_hash_this_val(hi));
+    }
+    sessions = NULL;
+    return APR_SUCCESS;
+}
+
+static void sessions_init(void)
+{
+    sessions = apr_hash_make(sessions_pool);
+    apr_pool_cleanup_register(sessions_pool, NULL, sessions_cleanup, apr_pool_cleanup_null);
+}
+
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+    pr_conn *pc = SSL_get_ex_data(ssl, ssl_idx);
+    SSL_SESSION *old;
+
+    if (!pc || !pc->session_key || !sessions
+        || (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE)) {
+        return 0;
+    }
+    lock(sess_mutex);
+    if (apr_hash_count(sessions) >= SESSIONS_MAX) {
+        apr_pool_clear(sessions_pool);  /* frees every session */
+        sessions_init();
+    }
+    old = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
+    if (old) {
+        SSL_SESSION_free(old);
+        apr_hash_set(sessions, pc->session_key, APR_HASH_KEY_STRING, sess);
+    }
+    else {
+        apr_hash_set(sessions, apr_pstrdup(sessions_pool, pc->session_key),
+                     APR_HASH_KEY_STRING, sess);
+    }
+    unlock(sess_mutex);
+    return 1;                       /* we keep the reference */
+}
+
+/* What identifies a backend and the policy that verified it. */
+static const char *session_key(apr_pool_t *p, conn_rec *c, const char *sni,
+                               const pr_dir_conf *conf, int policy, int verify)
+{
+    const char *key = apr_psprintf(p, "%s|%u|%s|%d|%d|%s|%s|%ld|%ld|%ld|%d|%s|%d|%s|%s",
+        c->client_ip, c->client_addr ? c->client_addr->port : 0, sni ? sni : "",
+        policy, verify, conf->ca_file ? conf->ca_file : "", conf->ca_path ? conf->ca_path : "",
+        PR_EFF(conf, depth, PR_DEFAULT_DEPTH), PR_EFF(conf, warn_days, PR_DEFAULT_WARN_DAYS),
+        PR_EFF(conf, refuse_days, PR_DEFAULT_REFUSE_DAYS), pr_eff_crl_check(conf),
+        conf->crl_file ? conf->crl_file : "", PR_EFF(conf, min_proto, 0),
+        conf->client ? conf->client->cert_file : "",
+        conf->expect ? apr_array_pstrcat(p, conf->expect, ',') : "");
+    if (conf->pins) {
+        int i;
+        for (i = 0; i < conf->pins->nelts * 32; ++i) {
+            key = apr_psprintf(p, "%s%02x", key, (unsigned char)conf->pins->elts[i]);
+        }
+    }
+    return key;
+}
+
+/* ------------------------------------------------------------------ */
+/* mod_ssl hooks.                                                        */
+
+static void msg_cb(int write_p, int version, int content_type, const void *buf,
+                   size_t len, SSL *ssl, void *arg)
+{
+    pr_conn *pc = arg;
+
+    (void)write_p;
+    (void)version;
+    (void)ssl;
+    if (content_type == SSL3_RT_ALERT && len >= 2) {
+        pc->alert = ((const unsigned char *)buf)[1];
+    }
+}
+
 static void mark_ctx(SSL_CTX *ctx)
 {
     SSL_CTX_set_cert_verify_callback(ctx, cert_verify, NULL);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
     SSL_CTX_set_ex_data(ctx, ctx_idx, (void *)1);
 }
 
@@ -240,42 +482,6 @@ static int pr_init_server(server_rec *s, apr_pool_t *p, int is_proxy, SSL_CTX *c
     return DECLINED;
 }
 
-/* ------------------------------------------------------------------ */
-/* After the handshake: 502 instead of 500, failover, one log line.     */
-
-static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
-{
-    pr_conn *pc = f->ctx;
-    conn_rec *c = f->c;
-    apr_status_t rv = ap_pass_brigade(f->next, bb);
-    const char *note = apr_table_get(c->notes, "SSL_connect_rv");
-
-    if (!note) {
-        return rv;                  /* the handshake has not run yet */
-    }
-    if (!strcmp(note, "err")) {
-        if (!pc->logged) {
-            if (!pc->judged) {
-                pc->verdict.reason = PR_REASON_HANDSHAKE;
-            }
-            log_line(pc, APLOG_ERR, "refused");
-        }
-        /* Anything but "err" makes ap_proxy_pass_brigade answer 502. */
-        apr_table_setn(c->notes, "SSL_connect_rv", "refused");
-        if (pc->balancer_member && pc->worker
-            && !(pc->worker->s->status & PROXY_WORKER_IGNORE_ERRORS)) {
-            pc->worker->s->error_time = apr_time_now();
-            pc->worker->s->status |= PROXY_WORKER_IN_ERROR;
-        }
-    }
-    pc->r = NULL;
-    ap_remove_output_filter(f);
-    return rv;
-}
-
-/* ------------------------------------------------------------------ */
-/* Before the handshake.                                                */
-
 static void ensure_ctx(SSL *ssl)
 {
     SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
@@ -284,15 +490,11 @@ static void ensure_ctx(SSL *ssl)
         return;
     }
     /* A proxy SSL_CTX that ssl_hook_init_server did not show us. */
-#if APR_HAS_THREADS
-    if (ctx_mutex) apr_thread_mutex_lock(ctx_mutex);
-#endif
+    lock(ctx_mutex);
     if (!SSL_CTX_get_ex_data(ctx, ctx_idx)) {
         mark_ctx(ctx);
     }
-#if APR_HAS_THREADS
-    if (ctx_mutex) apr_thread_mutex_unlock(ctx_mutex);
-#endif
+    unlock(ctx_mutex);
 }
 
 static int is_ip(const char *name)
@@ -301,13 +503,44 @@ static int is_ip(const char *name)
     return k == 4 || k == 6;
 }
 
+/* The PROXY protocol header goes on the socket before the first TLS
+ * byte; the client is the request's user agent (mod_remoteip's answer
+ * when it is loaded), the destination the address it connected to. */
+static int send_proxy_header(pr_conn *pc, conn_rec *c, int version)
+{
+    unsigned char hdr[PR_PROXY_HEADER_MAX];
+    request_rec *r = pc->r;
+    apr_socket_t *sock = ap_get_conn_socket(c);
+    apr_size_t len;
+    int n;
+
+    if (r && r->useragent_addr) {
+        n = pr_proxy_header(version, r->useragent_ip, r->useragent_addr->port,
+                            r->connection->local_ip, r->connection->local_addr->port,
+                            hdr, sizeof(hdr));
+    }
+    else {
+        n = pr_proxy_header(version, NULL, 0, NULL, 0, hdr, sizeof(hdr));
+    }
+    if (n < 0 || !sock) {
+        return HTTP_BAD_GATEWAY;
+    }
+    len = (apr_size_t)n;
+    if (apr_socket_send(sock, (const char *)hdr, &len) != APR_SUCCESS || len != (apr_size_t)n) {
+        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1022)
+                      "backend %s: cannot send the PROXY protocol header", pc->backend);
+        return HTTP_BAD_GATEWAY;
+    }
+    return OK;
+}
+
 static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
 {
     const pr_request_ctx *rc = pr_current_request();
     const pr_dir_conf *conf;
     const char *hostname, *sni = NULL;
     pr_conn *pc;
-    int sni_mode;
+    int sni_mode, own_names;
 
     if (!is_proxy) {
         return DECLINED;
@@ -320,6 +553,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     pc = apr_pcalloc(c->pool, sizeof(*pc));
     pc->c = c;
     pc->conf = conf;
+    pc->alert = -1;
     pc->policy = PR_EFF(conf, policy, PR_DEFAULT_POLICY);
     pc->verify = PR_EFF(conf, verify, PR_DEFAULT_VERIFY);
     pc->vhost = pr_vhost_name(c->pool, c->base_server);
@@ -330,11 +564,13 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         pc->balancer_member = rc->balancer_member;
     }
     else {
-        pc->backend = apr_psprintf(c->pool, "%s:%u", c->client_ip,
+        pc->backend = apr_psprintf(c->pool, "https://%s:%u", c->client_ip,
                                    c->client_addr ? c->client_addr->port : 0);
     }
     ap_set_module_config(c->conn_config, &proxy_reencrypt_module, pc);
     SSL_set_ex_data(ssl, ssl_idx, pc);
+    SSL_set_msg_callback(ssl, msg_cb);
+    SSL_set_msg_callback_arg(ssl, pc);
     ensure_ctx(ssl);
 
     /* Names and SNI. mod_proxy put the name it wants verified (and sent
@@ -348,18 +584,13 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         APR_ARRAY_PUSH(pc->names, const char *) = hostname;
     }
     sni_mode = PR_EFF(conf, sni, PR_DEFAULT_SNI);
-    pc->own_names = pc->policy == PR_POLICY_ENFORCE || conf->expect
-                    || sni_mode != PR_SNI_AUTO;
-    if (pc->own_names) {
+    sni = (sni_mode == PR_SNI_NAME) ? conf->sni_name
+        : (sni_mode == PR_SNI_AUTO && hostname && !is_ip(hostname)) ? hostname : NULL;
+    own_names = pc->policy == PR_POLICY_ENFORCE || conf->expect || sni_mode != PR_SNI_AUTO;
+    if (own_names) {
         /* Without the note mod_ssl neither sends SNI nor checks the name
          * (its check ignores iPAddress SANs): both are ours now. */
         apr_table_unset(c->notes, "proxy-request-hostname");
-        if (sni_mode == PR_SNI_NAME) {
-            sni = conf->sni_name;
-        }
-        else if (sni_mode == PR_SNI_AUTO && hostname && !is_ip(hostname)) {
-            sni = hostname;
-        }
         if (sni && !SSL_set_tlsext_host_name(ssl, sni)) {
             ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1020)
                           "cannot set SNI '%s' for backend %s", sni, pc->backend);
@@ -380,7 +611,6 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         }
     }
     SSL_set_verify_depth(ssl, (int)PR_EFF(conf, depth, PR_DEFAULT_DEPTH));
-
     if (pc->policy == PR_POLICY_ENFORCE) {
         SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
     }
@@ -389,8 +619,119 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         SSL_set_verify(ssl, SSL_get_verify_mode(ssl), verify_cb);
     }
 
+    /* Client certificate for this backend only. */
+    if (conf->client) {
+        if (SSL_use_certificate(ssl, conf->client->leaf) != 1
+            || SSL_use_PrivateKey(ssl, conf->client->key) != 1
+            || SSL_set1_chain(ssl, conf->client->chain) != 1) {
+            ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1023)
+                          "backend %s: cannot use the client certificate %s",
+                          pc->backend, conf->client->cert_file);
+            return HTTP_BAD_GATEWAY;
+        }
+    }
+    if (PR_EFF(conf, min_proto, 0) && pc->policy == PR_POLICY_ENFORCE) {
+        SSL_set_min_proto_version(ssl, conf->min_proto);
+    }
+
+    /* Resume a session of this very backend identity. */
+    if (PR_EFF(conf, session_cache, 1) && sessions) {
+        SSL_SESSION *sess;
+
+        pc->session_key = session_key(c->pool, c, sni, conf, pc->policy, pc->verify);
+        lock(sess_mutex);
+        sess = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
+        if (sess && SSL_SESSION_is_resumable(sess)) {
+            SSL_set_session(ssl, sess);
+        }
+        unlock(sess_mutex);
+    }
+
+    if (PR_EFF(conf, proxy_protocol, 0)) {
+        int rv = send_proxy_header(pc, c, conf->proxy_protocol);
+        if (rv != OK) {
+            return rv;
+        }
+    }
+
     ap_add_output_filter(GUARD_FILTER, pc, NULL, c);
     return DECLINED;
+}
+
+/* After a successful handshake. A resumed session skipped verification:
+ * judge it again from the session's peer certificate. */
+static int pr_post_handshake(conn_rec *c, SSL *ssl)
+{
+    pr_conn *pc = ap_get_module_config(c->conn_config, &proxy_reencrypt_module);
+
+    if (!pc) {
+        return DECLINED;
+    }
+    pc->protocol = SSL_get_version(ssl);
+    if (pc->policy == PR_POLICY_AUDIT && PR_EFF(pc->conf, min_proto, 0)
+        && SSL_version(ssl) < pc->conf->min_proto && !pc->logged) {
+        /* Under enforce the floor is OpenSSL's; under audit it is a note. */
+        pc->verdict.reason = PR_REASON_PROTOCOL;
+        log_line(pc, APLOG_WARNING, "would refuse");
+        record(pc, SSL_get0_peer_certificate(ssl), ssl);
+    }
+    if (!SSL_session_reused(ssl)) {
+        return DECLINED;
+    }
+    pc->resumed = 1;
+    pc->chain_errors = pr_x509_error_bit((int)SSL_get_verify_result(ssl));
+    judge(pc, SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl), ssl);
+    if (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE) {
+        return HTTP_BAD_GATEWAY;
+    }
+    return DECLINED;
+}
+
+/* ------------------------------------------------------------------ */
+/* The guard filter: 502 instead of 500, failover, notes.               */
+
+static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    pr_conn *pc = f->ctx;
+    conn_rec *c = f->c;
+    const pr_request_ctx *rc;
+    apr_status_t rv;
+    const char *note;
+
+    if (pc->judged && (rc = pr_current_request()) && rc->r != pc->noted) {
+        set_notes(pc, rc->r);       /* a later request on a pooled connection */
+    }
+    rv = ap_pass_brigade(f->next, bb);
+    note = apr_table_get(c->notes, "SSL_connect_rv");
+    if (!note || !pc->r) {
+        return rv;                  /* handshake not run yet, or long done */
+    }
+    if (!strcmp(note, "err")) {
+        if (!pc->judged || pc->verdict.reason == PR_REASON_NONE) {
+            pc->verdict.reason = pc->alert == SSL_AD_PROTOCOL_VERSION
+                               ? PR_REASON_PROTOCOL : PR_REASON_HANDSHAKE;
+            pc->policy = PR_POLICY_ENFORCE;     /* it was refused, whoever did it */
+        }
+        if (!pc->logged) {
+            log_line(pc, APLOG_ERR, "refused");
+        }
+        if (pc->policy == PR_POLICY_ENFORCE) {
+            record(pc, NULL, NULL);
+        }
+        if (pc->session_key) {
+            session_forget(pc->session_key);
+        }
+        /* Anything but "err" makes ap_proxy_pass_brigade answer 502. */
+        apr_table_setn(c->notes, "SSL_connect_rv", "refused");
+        if (pc->balancer_member && pc->worker
+            && !(pc->worker->s->status & PROXY_WORKER_IGNORE_ERRORS)) {
+            pc->worker->s->error_time = apr_time_now();
+            pc->worker->s->status |= PROXY_WORKER_IN_ERROR;
+        }
+    }
+    set_notes(pc, pc->r);
+    pc->r = NULL;
+    return rv;
 }
 
 static int pr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -412,7 +753,10 @@ static void pr_child_init(apr_pool_t *p, server_rec *s)
     (void)s;
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&ctx_mutex, APR_THREAD_MUTEX_DEFAULT, p);
+    apr_thread_mutex_create(&sess_mutex, APR_THREAD_MUTEX_DEFAULT, p);
 #endif
+    apr_pool_create(&sessions_pool, p);
+    sessions_init();
     pr_stores_child_init(p);
 }
 
@@ -426,5 +770,6 @@ void pr_tls_register_hooks(apr_pool_t *p)
     ap_hook_child_init(pr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, init_server, pr_init_server, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, pre_handshake, pr_pre_handshake, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ssl, proxy_post_handshake, pr_post_handshake, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(GUARD_FILTER, guard_filter, NULL, AP_FTYPE_CONNECTION);
 }
