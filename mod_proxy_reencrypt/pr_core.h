@@ -35,6 +35,7 @@ typedef enum { PR_FWD_MODE_OFF = 0, PR_FWD_MODE_XFF = 1, PR_FWD_MODE_RFC7239 = 2
 #define PR_DEFAULT_WARN_DAYS   30
 #define PR_DEFAULT_REFUSE_DAYS 0
 #define PR_DEFAULT_FWD_MODE    PR_FWD_MODE_XFF
+#define PR_DEFAULT_MIN_PROTO   0x0303   /* TLS 1.2 */
 #define PR_MAX_DEPTH           100
 #define PR_MAX_DAYS            36500
 

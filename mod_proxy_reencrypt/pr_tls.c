@@ -630,8 +630,8 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
             return HTTP_BAD_GATEWAY;
         }
     }
-    if (PR_EFF(conf, min_proto, 0) && pc->policy == PR_POLICY_ENFORCE) {
-        SSL_set_min_proto_version(ssl, conf->min_proto);
+    if (pc->policy == PR_POLICY_ENFORCE) {
+        SSL_set_min_proto_version(ssl, PR_EFF(conf, min_proto, PR_DEFAULT_MIN_PROTO));
     }
 
     /* Resume a session of this very backend identity. */
@@ -668,8 +668,8 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
         return DECLINED;
     }
     pc->protocol = SSL_get_version(ssl);
-    if (pc->policy == PR_POLICY_AUDIT && PR_EFF(pc->conf, min_proto, 0)
-        && SSL_version(ssl) < pc->conf->min_proto && !pc->logged) {
+    if (pc->policy == PR_POLICY_AUDIT && !pc->logged
+        && SSL_version(ssl) < PR_EFF(pc->conf, min_proto, PR_DEFAULT_MIN_PROTO)) {
         /* Under enforce the floor is OpenSSL's; under audit it is a note. */
         pc->verdict.reason = PR_REASON_PROTOCOL;
         log_line(pc, APLOG_WARNING, "would refuse");
