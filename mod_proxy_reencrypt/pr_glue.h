@@ -105,6 +105,7 @@ typedef struct {
 } pr_request_ctx;
 
 const pr_request_ctx *pr_current_request(void);
+pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname);
 
 /* One handshake (or plaintext refusal) as pr_tls.c / pr_proxy.c saw it:
  * what pr_status.c counts in shared memory and shows. Strings may be

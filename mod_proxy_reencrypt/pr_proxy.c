@@ -139,6 +139,65 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     return DECLINED;
 }
 
+/* A backend connection opened without a request on this thread: the
+ * health checks of mod_proxy_hcheck, from its watchdog threads. Find the
+ * configured worker, as mod_proxy uses worker->section_config when it has
+ * no request: by host name and port when mod_proxy named the host (the
+ * note), else by port and address, and only if that is unambiguous. */
+static int worker_matches(proxy_worker *w, conn_rec *c, apr_port_t port,
+                          const char *hostname)
+{
+    if (w->s->port != port) {
+        return 0;
+    }
+    if (hostname) {
+        return !strcasecmp(w->s->hostname_ex, hostname);
+    }
+    return !strcmp(w->s->hostname_ex, c->client_ip)
+        || !strcasecmp(w->s->hostname_ex, "localhost")
+        || pr_classify_name(w->s->hostname_ex, strlen(w->s->hostname_ex), 0) == PR_NAME_DNS;
+}
+
+pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname)
+{
+    server_rec *s = c->base_server;
+    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
+    apr_port_t port = c->client_addr ? c->client_addr->port : 0;
+    proxy_worker *found = NULL;
+    pr_request_ctx *ctx;
+    int i, j, matches = 0;
+
+    if (!sconf) {
+        return NULL;
+    }
+    for (i = 0; i < sconf->balancers->nelts; ++i) {
+        proxy_balancer *b = &((proxy_balancer *)sconf->balancers->elts)[i];
+        for (j = 0; j < b->workers->nelts; ++j) {
+            proxy_worker *w = ((proxy_worker **)b->workers->elts)[j];
+            if (worker_matches(w, c, port, hostname) && found != w) {
+                found = w;
+                ++matches;
+            }
+        }
+    }
+    for (i = 0; i < sconf->workers->nelts; ++i) {
+        proxy_worker *w = &((proxy_worker *)sconf->workers->elts)[i];
+        if (worker_matches(w, c, port, hostname) && found != w) {
+            found = w;
+            ++matches;
+        }
+    }
+    if (matches != 1) {
+        return NULL;
+    }
+    ctx = apr_pcalloc(c->pool, sizeof(*ctx));
+    ctx->worker = found;
+    ctx->conf = pr_conf_for_worker(c->pool, s, NULL, found);
+    ctx->balancer_member = found->balancer != NULL;
+    ctx->backend = ap_proxy_worker_name(c->pool, found);
+    return ctx;
+}
+
 /* ------------------------------------------------------------------ */
 /* Start-up: every static backend against its effective policy.         */
 

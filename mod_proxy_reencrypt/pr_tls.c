@@ -545,6 +545,10 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     if (!is_proxy) {
         return DECLINED;
     }
+    hostname = apr_table_get(c->notes, "proxy-request-hostname");
+    if (!rc) {
+        rc = pr_requestless_ctx(c, hostname);
+    }
     conf = rc ? rc->conf : pr_conf_of(c->base_server->lookup_defaults);
     if (PR_EFF(conf, policy, PR_DEFAULT_POLICY) == PR_POLICY_OFF) {
         return DECLINED;
@@ -575,7 +579,6 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
 
     /* Names and SNI. mod_proxy put the name it wants verified (and sent
      * as SNI) in the note proxy-request-hostname. */
-    hostname = apr_table_get(c->notes, "proxy-request-hostname");
     if (conf->expect) {
         pc->names = conf->expect;
     }
