@@ -10,6 +10,7 @@
 #include "pr_glue.h"
 
 #include "apr_strings.h"
+#include "apr_fnmatch.h"
 #include "apr_thread_mutex.h"
 
 #include <openssl/err.h>
@@ -109,17 +110,59 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
     return c ? c : &unset;
 }
 
+/* Merge onto c every <Proxy> section of s that matches name, in
+ * configuration order, the way mod_proxy's proxy_walk matches a request
+ * URL (regex, fnmatch, or prefix). mod_proxy binds worker->section_config
+ * only for <Proxy URL key=value> sections, so walking is the only way to
+ * find the section of a worker without a request. */
+static const pr_dir_conf *walk_sections(apr_pool_t *p, server_rec *s,
+                                        const pr_dir_conf *c, const char *name)
+{
+    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
+    ap_conf_vector_t **sec;
+    int i;
+
+    if (!sconf || !sconf->sec_proxy) {
+        return c;
+    }
+    sec = (ap_conf_vector_t **)sconf->sec_proxy->elts;
+    for (i = 0; i < sconf->sec_proxy->nelts; ++i) {
+        proxy_dir_conf *pd = ap_get_module_config(sec[i], &proxy_module);
+        const pr_dir_conf *mine = ap_get_module_config(sec[i], &proxy_reencrypt_module);
+        int match;
+
+        if (!pd || !mine || !pd->p) {
+            continue;
+        }
+        if (pd->r) {
+            match = ap_regexec(pd->r, name, 0, NULL, 0) == 0;
+        }
+        else if (pd->p_is_fnmatch) {
+            match = apr_fnmatch(pd->p, name, 0) == APR_SUCCESS;
+        }
+        else {
+            match = strncmp(name, pd->p, strlen(pd->p)) == 0;
+        }
+        if (match) {
+            c = pr_merge_dir_conf(p, (void *)c, (void *)mine);
+        }
+    }
+    return c;
+}
+
 const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
                                       ap_conf_vector_t *base, proxy_worker *w)
 {
     const pr_dir_conf *c = pr_conf_of(base ? base : s->lookup_defaults);
 
-    if (w->balancer && w->balancer->section_config) {
-        c = pr_merge_dir_conf(p, (void *)c,
-                              (void *)pr_conf_of(w->balancer->section_config));
+    if (!base && w->balancer) {
+        /* Without a request: the balancer's sections first. */
+        c = walk_sections(p, s, c, w->balancer->s->name);
     }
-    if (w->section_config) {
-        c = pr_merge_dir_conf(p, (void *)c, (void *)pr_conf_of(w->section_config));
+    if (!base || w->balancer) {
+        /* A request's per_dir_config already holds the sections matching
+         * its URL; a balancer member's own sections are more specific. */
+        c = walk_sections(p, s, c, w->s->name);
     }
     return c;
 }

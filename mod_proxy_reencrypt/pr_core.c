@@ -14,7 +14,7 @@
 
 static const char *const reason_names[PR_REASON__COUNT] = {
     "ok", "plaintext", "handshake", "protocol", "no-certificate",
-    "untrusted", "depth", "revoked", "expired", "not-yet-valid",
+    "depth", "untrusted", "revoked", "expired", "not-yet-valid",
     "name-mismatch", "pin-mismatch", "expiring",
 };
 

@@ -47,8 +47,9 @@ typedef enum {
     PR_REASON_HANDSHAKE,
     PR_REASON_PROTOCOL,
     PR_REASON_NO_CERTIFICATE,
+    PR_REASON_DEPTH,                /* before untrusted: a chain cut at the
+                                       depth limit is also unanchored */
     PR_REASON_UNTRUSTED,
-    PR_REASON_DEPTH,
     PR_REASON_REVOKED,
     PR_REASON_EXPIRED,
     PR_REASON_NOT_YET_VALID,

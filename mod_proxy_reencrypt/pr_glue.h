@@ -133,6 +133,10 @@ void pr_status_register_hooks(apr_pool_t *p);
 /* 1 at most once per child per backend per day: for expiry warnings. */
 int pr_status_should_warn(const char *backend, const char *vhost);
 
+/* pr_headers.c: forwarded headers for this request (scheme handler). */
+void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf);
+void pr_headers_register_hooks(apr_pool_t *p);
+
 /* Registration, called from the module record. */
 void pr_proxy_register_hooks(apr_pool_t *p);
 void pr_tls_register_hooks(apr_pool_t *p);

@@ -88,6 +88,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     if (policy == PR_POLICY_OFF) {
         return DECLINED;
     }
+    pr_forwarded_apply(r, conf);
 
     colon = ap_strchr_c(url, ':');
     if (!colon) {
@@ -201,6 +202,65 @@ pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname)
 /* ------------------------------------------------------------------ */
 /* Start-up: every static backend against its effective policy.         */
 
+/* Does the configuration give mod_ssl proxy trust anchors for vhost s?
+ * mod_ssl's own configuration is private to it and loaded only after
+ * check_config, so this reads the configuration tree: an
+ * SSLProxyCACertificateFile/Path at the top level, or anywhere inside
+ * s's <VirtualHost> block. */
+static int has_directive(const ap_directive_t *d, int recurse)
+{
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "SSLProxyCACertificateFile")
+            || !strcasecmp(d->directive, "SSLProxyCACertificatePath")) {
+            return 1;
+        }
+        if (d->first_child && (recurse || strcasecmp(d->directive, "<VirtualHost")) &&
+            has_directive(d->first_child, recurse || !strcasecmp(d->directive, "<IfModule")
+                                          || !strcasecmp(d->directive, "<IfDefine"))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int mod_ssl_has_anchors(server_rec *s)
+{
+    const ap_directive_t *d;
+
+    /* Top level (with <IfModule>/<IfDefine>, not other vhosts). */
+    for (d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, "SSLProxyCACertificateFile")
+            || !strcasecmp(d->directive, "SSLProxyCACertificatePath")) {
+            return 1;
+        }
+        if (d->first_child && (!strcasecmp(d->directive, "<IfModule")
+                               || !strcasecmp(d->directive, "<IfDefine"))
+            && has_directive(d->first_child, 0)) {
+            return 1;
+        }
+    }
+    if (!s->is_virtual) {
+        return 0;
+    }
+    /* The vhost's own block, found by where it was defined. */
+    for (d = ap_conftree; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost") && (unsigned)d->line_num == s->defn_line_number
+            && s->defn_name && d->filename && !strcmp(d->filename, s->defn_name)) {
+            return has_directive(d->first_child, 1);
+        }
+        if (d->first_child && strcasecmp(d->directive, "<VirtualHost")) {
+            const ap_directive_t *k;
+            for (k = d->first_child; k; k = k->next) {
+                if (!strcasecmp(k->directive, "<VirtualHost") && (unsigned)k->line_num == s->defn_line_number
+                    && s->defn_name && k->filename && !strcmp(k->filename, s->defn_name)) {
+                    return has_directive(k->first_child, 1);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 {
     const pr_dir_conf *c = pr_conf_for_worker(p, s, NULL, w);
@@ -226,8 +286,21 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
                      ap_proxy_worker_name(p, w), pr_vhost_name(p, s));
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (pr_scheme_is_tls(scheme, strlen(scheme))
-        || !PR_EFF(c, require_tls, PR_DEFAULT_REQUIRE_TLS)) {
+    if (pr_scheme_is_tls(scheme, strlen(scheme))) {
+        if (policy == PR_POLICY_ENFORCE
+            && PR_EFF(c, verify, PR_DEFAULT_VERIFY) == PR_VERIFY_CHAIN
+            && !c->ca_file && !c->ca_path && !mod_ssl_has_anchors(s)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL, PRE(0014)
+                         "backend %s of vhost %s has no trust anchor: set "
+                         "ProxyReencryptCACertificateFile (or mod_ssl's "
+                         "SSLProxyCACertificateFile), or pin it with "
+                         "ProxyReencryptVerify pin",
+                         ap_proxy_worker_name(p, w), pr_vhost_name(p, s));
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        return OK;
+    }
+    if (!PR_EFF(c, require_tls, PR_DEFAULT_REQUIRE_TLS)) {
         return OK;
     }
     if (policy == PR_POLICY_ENFORCE) {

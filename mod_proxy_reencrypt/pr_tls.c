@@ -56,6 +56,9 @@ typedef struct {
     int verify;
     int balancer_member;
     apr_array_header_t *names;      /* expected names (const char *) */
+    const char *hostname;           /* the name mod_proxy asked for */
+    const char *fp;                 /* policy fingerprint the peer was judged by */
+    SSL *ssl;
     int (*ssl_cb)(int, X509_STORE_CTX *);   /* mod_ssl's, kept under audit */
     const char *session_key;        /* NULL: no session cache */
     unsigned chain_errors;
@@ -427,18 +430,17 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
     return 1;                       /* we keep the reference */
 }
 
-/* What identifies a backend and the policy that verified it. */
-static const char *session_key(apr_pool_t *p, conn_rec *c, const char *sni,
-                               const pr_dir_conf *conf, int policy, int verify)
+/* Everything of the effective policy that a verdict depends on. */
+static const char *policy_fp(apr_pool_t *p, const pr_dir_conf *conf, int policy, int verify)
 {
-    const char *key = apr_psprintf(p, "%s|%u|%s|%d|%d|%s|%s|%ld|%ld|%ld|%d|%s|%d|%s|%s",
-        c->client_ip, c->client_addr ? c->client_addr->port : 0, sni ? sni : "",
+    const char *key = apr_psprintf(p, "%d|%d|%s|%s|%ld|%ld|%ld|%d|%s|%d|%s|%s|%d",
         policy, verify, conf->ca_file ? conf->ca_file : "", conf->ca_path ? conf->ca_path : "",
         PR_EFF(conf, depth, PR_DEFAULT_DEPTH), PR_EFF(conf, warn_days, PR_DEFAULT_WARN_DAYS),
         PR_EFF(conf, refuse_days, PR_DEFAULT_REFUSE_DAYS), pr_eff_crl_check(conf),
         conf->crl_file ? conf->crl_file : "", PR_EFF(conf, min_proto, 0),
         conf->client ? conf->client->cert_file : "",
-        conf->expect ? apr_array_pstrcat(p, conf->expect, ',') : "");
+        conf->expect ? apr_array_pstrcat(p, conf->expect, ',') : "",
+        PR_EFF(conf, sni, PR_DEFAULT_SNI));
     if (conf->pins) {
         int i;
         for (i = 0; i < conf->pins->nelts * 32; ++i) {
@@ -446,6 +448,69 @@ static const char *session_key(apr_pool_t *p, conn_rec *c, const char *sni,
         }
     }
     return key;
+}
+
+/* A session belongs to one SSL_CTX (OpenSSL refuses it in another), one
+ * backend address, one SNI and one policy. */
+static const char *session_key(apr_pool_t *p, conn_rec *c, SSL *ssl, const char *sni,
+                               const char *fp)
+{
+    return apr_psprintf(p, "%pp|%s|%u|%s|%s", (void *)SSL_get_SSL_CTX(ssl), c->client_ip,
+                        c->client_addr ? c->client_addr->port : 0, sni ? sni : "", fp);
+}
+
+/* Judge a peer whose certificate OpenSSL did not verify in this
+ * handshake: a resumed session, or a pooled connection now used under
+ * another scope's policy. The session's certificates are verified afresh
+ * against the policy's trust store, depth and CRLs, then judged. */
+static int record_cb(int ok, X509_STORE_CTX *sctx)
+{
+    pr_conn *pc = conn_of_store_ctx(sctx);
+
+    if (pc && !ok) {
+        pc->chain_errors |= pr_x509_error_bit(X509_STORE_CTX_get_error(sctx));
+    }
+    return 1;
+}
+
+static void rejudge(pr_conn *pc, SSL *ssl)
+{
+    const pr_dir_conf *conf = pc->conf;
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    X509_STORE *st = NULL;
+    X509_STORE_CTX *sctx = NULL;
+    STACK_OF(X509) *chain = NULL;
+
+    pc->chain_errors = 0;
+    pc->logged = 0;
+    if (conf->ca_file || conf->ca_path) {
+        const char *err = NULL;
+        st = pr_store_get(pc->c->base_server->process->pconf, conf->ca_file,
+                          conf->ca_path, &err);
+    }
+    if (!st) {
+        st = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    }
+    if (leaf && pc->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
+        && X509_STORE_CTX_init(sctx, st, leaf, SSL_get_peer_cert_chain(ssl))) {
+        int crl = pr_eff_crl_check(conf);
+
+        X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);
+        X509_STORE_CTX_set_default(sctx, "ssl_server");
+        X509_STORE_CTX_set_verify_cb(sctx, record_cb);
+        X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(sctx),
+                                    (int)PR_EFF(conf, depth, PR_DEFAULT_DEPTH));
+        if (crl != PR_CRL_NONE && conf->crls) {
+            X509_STORE_CTX_set0_crls(sctx, conf->crls);
+            X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
+                                        X509_V_FLAG_CRL_CHECK
+                                        | (crl == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));
+        }
+        X509_verify_cert(sctx);
+        chain = X509_STORE_CTX_get0_chain(sctx);
+    }
+    judge(pc, leaf, chain, ssl);
+    X509_STORE_CTX_free(sctx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -571,6 +636,9 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         pc->backend = apr_psprintf(c->pool, "https://%s:%u", c->client_ip,
                                    c->client_addr ? c->client_addr->port : 0);
     }
+    pc->hostname = hostname;
+    pc->ssl = ssl;
+    pc->fp = policy_fp(c->pool, conf, pc->policy, pc->verify);
     ap_set_module_config(c->conn_config, &proxy_reencrypt_module, pc);
     SSL_set_ex_data(ssl, ssl_idx, pc);
     SSL_set_msg_callback(ssl, msg_cb);
@@ -641,7 +709,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     if (PR_EFF(conf, session_cache, 1) && sessions) {
         SSL_SESSION *sess;
 
-        pc->session_key = session_key(c->pool, c, sni, conf, pc->policy, pc->verify);
+        pc->session_key = session_key(c->pool, c, ssl, sni, pc->fp);
         lock(sess_mutex);
         sess = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
         if (sess && SSL_SESSION_is_resumable(sess)) {
@@ -682,8 +750,7 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
         return DECLINED;
     }
     pc->resumed = 1;
-    pc->chain_errors = pr_x509_error_bit((int)SSL_get_verify_result(ssl));
-    judge(pc, SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl), ssl);
+    rejudge(pc, ssl);
     if (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE) {
         return HTTP_BAD_GATEWAY;
     }
@@ -701,8 +768,36 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_status_t rv;
     const char *note;
 
-    if (pc->judged && (rc = pr_current_request()) && rc->r != pc->noted) {
-        set_notes(pc, rc->r);       /* a later request on a pooled connection */
+    if (pc->judged && (rc = pr_current_request()) && rc->r != pc->noted && !pc->r) {
+        /* A later request on a pooled connection. mod_proxy pools per
+         * worker, and several <Proxy> scopes with different policies can
+         * share one worker: the peer is judged again under this one. */
+        const char *fp = policy_fp(rc->r->pool, rc->conf,
+                                   PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY),
+                                   PR_EFF(rc->conf, verify, PR_DEFAULT_VERIFY));
+        if (strcmp(fp, pc->fp) != 0 && SSL_is_init_finished(pc->ssl)) {
+            pc->conf = rc->conf;
+            pc->policy = PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY);
+            pc->verify = PR_EFF(rc->conf, verify, PR_DEFAULT_VERIFY);
+            pc->fp = apr_pstrdup(c->pool, fp);
+            pc->backend = apr_pstrdup(c->pool, rc->backend);
+            pc->names = rc->conf->expect;
+            if (!pc->names && pc->hostname) {
+                pc->names = apr_array_make(c->pool, 1, sizeof(const char *));
+                APR_ARRAY_PUSH(pc->names, const char *) = pc->hostname;
+            }
+            pc->r = rc->r;
+            rejudge(pc, pc->ssl);
+            pc->r = NULL;
+            if (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE) {
+                record(pc, SSL_get0_peer_certificate(pc->ssl), pc->ssl);
+                set_notes(pc, rc->r);
+                c->aborted = 1;     /* never reused again; 502 for this request */
+                apr_brigade_cleanup(bb);
+                return APR_ECONNABORTED;
+            }
+        }
+        set_notes(pc, rc->r);
     }
     rv = ap_pass_brigade(f->next, bb);
     note = apr_table_get(c->notes, "SSL_connect_rv");
