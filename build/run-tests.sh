@@ -26,7 +26,8 @@ OUT=$ROOT/build/out
 mkdir -p "$OUT"
 rm -f "$OUT"/*.tap
 TEST_USER=${MPR_TEST_USER:-nobody}
-CORE="mod_proxy_reencrypt/pr_core.c mod_proxy_reencrypt/pr_x509.c mod_proxy_reencrypt/pr_forwarded.c"
+# The pure core: every source that includes no httpd header.
+CORE=$(grep -L "pr_glue.h\|httpd.h" mod_proxy_reencrypt/*.c | tr "\n" " ")
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
