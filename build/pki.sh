@@ -223,4 +223,9 @@ for crt in "$OUT"/*.crt; do
 done
 
 chmod -R a+rX "$OUT"
+# TLS session ticket keys shared by test backends (SSLSessionTicketKeyFile
+# wants 48 bytes), so that a ticket offered to the wrong backend would be
+# accepted: the session-isolation test relies on it.
+openssl rand -out "$OUT/ticket.key" 48
+chmod 644 "$OUT/ticket.key"
 touch "$OUT/.done"
