@@ -24,6 +24,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 OUT=$ROOT/build/out
 mkdir -p "$OUT"
+# One run at a time per checkout: runs share build/out and the build.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$OUT/.lock"
+    flock 9
+fi
 rm -f "$OUT"/*.tap
 TEST_USER=${MPR_TEST_USER:-nobody}
 # The pure core: every source that includes no httpd header.

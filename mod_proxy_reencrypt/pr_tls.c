@@ -715,7 +715,13 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         if (sess && SSL_SESSION_is_resumable(sess)) {
             SSL_set_session(ssl, sess);
         }
+        else {
+            sess = NULL;
+        }
         unlock(sess_mutex);
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, PRE(1040)
+                      "backend %s: %s", pc->backend,
+                      sess ? "offering a cached session" : "no cached session");
     }
 
     if (PR_EFF(conf, proxy_protocol, 0)) {
