@@ -17,7 +17,12 @@ SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
 
 all: $(SO)
 
-$(SO): $(SOURCES) $(HEADERS)
+# Rebuild when the extra flags change (make test vs an ASan build).
+FLAGS_STAMP = build/out/flags.$(shell echo '$(EXTRA_CFLAGS) $(EXTRA_LDFLAGS)' | md5sum | cut -c1-8)
+$(FLAGS_STAMP):
+	@mkdir -p build/out && rm -f build/out/flags.* && touch $@
+
+$(SO): $(SOURCES) $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p build/out
 	@echo "  APXS  $(SO)"
 	@cd $(SRC_DIR) && $(APXS) -c -o mod_proxy_reencrypt.la \

@@ -63,8 +63,14 @@ plan_ok() {
     [ "$(grep -cE '^(not )?ok [0-9]+' "$tap")" -eq "$n" ]
 }
 
-echo "== build"
-if ! make >"$OUT/make.log" 2>&1; then
+# MPR_ASAN=1: the module built with AddressSanitizer and loaded into httpd
+# with libasan preloaded; any ASan report in the error log fails the run.
+MAKE_FLAGS=()
+if [ "${MPR_ASAN:-0}" = 1 ]; then
+    MAKE_FLAGS=(EXTRA_CFLAGS="-fsanitize=address -fno-omit-frame-pointer" EXTRA_LDFLAGS="-fsanitize=address")
+fi
+echo "== build${MPR_ASAN:+ (ASan: ${MPR_ASAN})}"
+if ! make "${MAKE_FLAGS[@]}" >"$OUT/make.log" 2>&1; then
     tail -40 "$OUT/make.log"
     echo "build failed"
     echo "0 passed, 1 failed"
@@ -175,7 +181,12 @@ fi
 AT_TAP=$OUT/apache-test.tap
 at_rc=1
 if bash build/nginx.sh start "$NGX" "$WORK/src/t/pki"; then
-    "${AS[@]}" env HOME="$WORK/home" MPR_NGINX_PORTS="$NGX/ports" \
+    ASAN_ENV=()
+    if [ "${MPR_ASAN:-0}" = 1 ]; then
+        ASAN_ENV=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+                  ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=0")
+    fi
+    "${AS[@]}" env "${ASAN_ENV[@]}" HOME="$WORK/home" MPR_NGINX_PORTS="$NGX/ports" \
         MPR_PKI="$WORK/src/t/pki" PATH="$PATH" \
         bash -c 'cd "$1/src" && shift &&
                  perl -MApache::TestMM -e "Apache::TestMM::generate_script(q{t/TEST})" >/dev/null &&
@@ -192,6 +203,17 @@ if [ $at_rc -ne 0 ] && ! grep -qE '^[[:space:]]*not ok [0-9]+' "$AT_TAP"; then
     extra=1      # harness failure (server did not start, bad plan, died)
 fi
 count apache-test "$AT_TAP" $extra
+if [ "${MPR_ASAN:-0}" = 1 ]; then
+    asan_tap=$OUT/asan.tap
+    if grep -q "AddressSanitizer" "$WORK/src/t/logs/error_log" 2>/dev/null; then
+        echo "not ok 1 - no AddressSanitizer report in the error log" >"$asan_tap"
+        grep -A30 "AddressSanitizer" "$WORK/src/t/logs/error_log" | head -60
+    else
+        echo "ok 1 - no AddressSanitizer report in the error log" >"$asan_tap"
+    fi
+    cat "$asan_tap"
+    count asan "$asan_tap"
+fi
 
 # keep the logs visible in the checkout
 rm -rf "$ROOT/t/logs"
