@@ -570,14 +570,26 @@ static int is_ip(const char *name)
 
 /* The PROXY protocol header goes on the socket before the first TLS
  * byte; the client is the request's user agent (mod_remoteip's answer
- * when it is loaded), the destination the address it connected to. */
-static int send_proxy_header(pr_conn *pc, conn_rec *c, int version)
+ * when it is loaded), the destination the address it connected to. This
+ * runs as a pre_connection hook of the backend connection: that is where
+ * the socket is handed over (core keeps it only from its own, last,
+ * pre_connection hook on), and the handshake starts later, with the
+ * first write. */
+static int pr_pre_connection(conn_rec *c, void *csd)
 {
     unsigned char hdr[PR_PROXY_HEADER_MAX];
-    request_rec *r = pc->r;
-    apr_socket_t *sock = ap_get_conn_socket(c);
+    const pr_request_ctx *rc = pr_current_request();
+    apr_socket_t *sock = csd;
+    request_rec *r;
     apr_size_t len;
-    int n;
+    int n, version;
+
+    if (!c->outgoing || !rc || !sock
+        || PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY) == PR_POLICY_OFF
+        || !(version = PR_EFF(rc->conf, proxy_protocol, 0))) {
+        return DECLINED;
+    }
+    r = rc->r;
 
     if (r && r->useragent_addr) {
         n = pr_proxy_header(version, r->useragent_ip, r->useragent_addr->port,
@@ -587,16 +599,15 @@ static int send_proxy_header(pr_conn *pc, conn_rec *c, int version)
     else {
         n = pr_proxy_header(version, NULL, 0, NULL, 0, hdr, sizeof(hdr));
     }
-    if (n < 0 || !sock) {
-        return HTTP_BAD_GATEWAY;
-    }
-    len = (apr_size_t)n;
-    if (apr_socket_send(sock, (const char *)hdr, &len) != APR_SUCCESS || len != (apr_size_t)n) {
+    len = n > 0 ? (apr_size_t)n : 0;
+    if (n < 0 || apr_socket_send(sock, (const char *)hdr, &len) != APR_SUCCESS
+        || len != (apr_size_t)n) {
         ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1022)
-                      "backend %s: cannot send the PROXY protocol header", pc->backend);
+                      "backend %s: cannot send the PROXY protocol header", rc->backend);
+        c->aborted = 1;
         return HTTP_BAD_GATEWAY;
     }
-    return OK;
+    return DECLINED;
 }
 
 static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
@@ -722,13 +733,6 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, PRE(1040)
                       "backend %s: %s", pc->backend,
                       sess ? "offering a cached session" : "no cached session");
-    }
-
-    if (PR_EFF(conf, proxy_protocol, 0)) {
-        int rv = send_proxy_header(pc, c, conf->proxy_protocol);
-        if (rv != OK) {
-            return rv;
-        }
     }
 
     ap_add_output_filter(GUARD_FILTER, pc, NULL, c);
@@ -872,6 +876,7 @@ void pr_tls_register_hooks(apr_pool_t *p)
     /* Before mod_ssl's post_config, which runs ssl_hook_init_server. */
     ap_hook_post_config(pr_post_config, NULL, ssl_after_us, APR_HOOK_MIDDLE);
     ap_hook_child_init(pr_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_connection(pr_pre_connection, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, init_server, pr_init_server, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, pre_handshake, pr_pre_handshake, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, proxy_post_handshake, pr_post_handshake, NULL, NULL, APR_HOOK_MIDDLE);
