@@ -92,7 +92,9 @@ static const char *first_of(apr_pool_t *p, const char *list)
 {
     const char *end = strchr(list, ',');
     char *v = end ? apr_pstrmemdup(p, list, (apr_size_t)(end - list)) : apr_pstrdup(p, list);
-    return apr_collapse_spaces(v, v);
+
+    apr_collapse_spaces(v, v);      /* returns the end, not the start */
+    return v;
 }
 
 static void compute(request_rec *r, const pr_dir_conf *conf, pr_fwd_values *out)
