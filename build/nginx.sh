@@ -13,6 +13,18 @@
 # at start and written to DIR/ports, one "name=port" per line; t/TEST.PL
 # reads that file (path in $MPR_NGINX_PORTS, default DIR/ports) and
 # turns each line into an @nginx_NAME_port@ token.
+#
+# Servers of the identity/transport suite (t/identity_*.t, names id_*), each
+# logging with format mpr_id (connection serial, protocol, PROXY address):
+#   id_client  good cert, requires a client certificate from client-ca.crt,
+#              answers "client=SUBJECT"
+#   id_tls12   good cert, TLSv1.2 only
+#   id_pp      good cert, expects a PROXY protocol header (v1 or v2) before
+#              TLS, answers "proxy=ADDR:PORT"
+#   id_h2      good cert, HTTP/2 (ALPN h2) and HTTP/1.1
+#   id_h2exp   expired cert, HTTP/2 and HTTP/1.1
+#   id_ws      good cert, answers 200 "nginx-backend=id_ws" (WebSocket path)
+# All id_* servers but id_tls12 speak TLSv1.2 and TLSv1.3.
 set -euo pipefail
 
 cmd=${1:-}
@@ -22,6 +34,7 @@ PKI=${3:-${MPR_PKI:-$HERE/t/pki}}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked"
+ID_NAMES="id_client id_tls12 id_pp id_h2 id_h2exp id_ws"
 
 stop() {
     if [ -s "$DIR/nginx.pid" ]; then
@@ -42,7 +55,7 @@ start)
     stop
     mkdir -p "$DIR/logs" "$DIR/tmp"
     chmod 755 "$DIR" "$DIR/logs"
-    all="$NAMES sni sniip"
+    all="$NAMES sni sniip $ID_NAMES"
     # Pick one free loopback port per server (all held open at once).
     ports=$(perl -MIO::Socket::INET -e '
         my @s = map { IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
@@ -67,19 +80,36 @@ start)
         echo "  default_type text/plain;"
         echo "  log_format mpr '\$remote_addr \"\$request\" \$status sni=\$ssl_server_name';"
         echo "  access_log off;"
+        echo "  log_format mpr_id '\$remote_addr \"\$request\" \$status conn=\$connection proto=\$server_protocol pp=\$proxy_protocol_addr:\$proxy_protocol_port sni=\$ssl_server_name';"
         for n in $all; do
             port=$1; shift
             echo "$n=$port" >>"$DIR/ports.new"
             cert=$n
-            case $n in sni) cert=good ;; sniip) cert=iponly ;; esac
+            case $n in sni) cert=good ;; sniip) cert=iponly ;; id_h2exp) cert=expired ;; id_*) cert=good ;; esac
+            listen=ssl
+            case $n in id_pp) listen="ssl proxy_protocol" ;; id_h2|id_h2exp) listen="ssl http2" ;; esac
+            fmt=mpr
+            case $n in id_*) fmt=mpr_id ;; esac
             echo "  server {"
-            echo "    listen 127.0.0.1:$port ssl;"
+            echo "    listen 127.0.0.1:$port $listen;"
             echo "    server_name localhost;"
             echo "    ssl_certificate $PKI/$cert-chain.crt;"
             echo "    ssl_certificate_key $PKI/$cert.key;"
-            echo "    access_log $DIR/logs/$n.log mpr;"
+            echo "    access_log $DIR/logs/$n.log $fmt;"
+            case $n in
+            id_client)
+                echo "    ssl_verify_client on;"
+                echo "    ssl_client_certificate $PKI/client-ca.crt;" ;;
+            id_tls12)
+                echo "    ssl_protocols TLSv1.2;" ;;
+            id_*)
+                # nginx < 1.23.4 leaves TLSv1.3 out by default
+                echo "    ssl_protocols TLSv1.2 TLSv1.3;" ;;
+            esac
             case $n in
             sni|sniip) echo "    location / { return 200 \"sni=\$ssl_server_name\\n\"; }" ;;
+            id_client) echo "    location / { return 200 \"client=\$ssl_client_s_dn\\n\"; }" ;;
+            id_pp)     echo "    location / { return 200 \"proxy=\$proxy_protocol_addr:\$proxy_protocol_port\\n\"; }" ;;
             *)         echo "    location / { return 200 \"nginx-backend=$n\\n\"; }" ;;
             esac
             echo "  }"

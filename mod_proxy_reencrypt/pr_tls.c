@@ -79,7 +79,7 @@ static int ctx_idx = -1;            /* SSL_CTX ex_data: our callbacks are set */
 static apr_thread_mutex_t *ctx_mutex;
 static apr_thread_mutex_t *sess_mutex;
 #endif
-static apr_hash_t *sessions;        /* session key -> SSL_SESSION *, per child */
+static apr_hash_t *sessions;        /* session key -> session_queue *, per child */
 static apr_pool_t *sessions_pool;
 
 const char *pr_vhost_name(apr_pool_t *p, server_rec *s)
@@ -370,17 +370,35 @@ static int cert_verify(X509_STORE_CTX *sctx, void *arg)
 }
 
 /* ------------------------------------------------------------------ */
-/* Client-side session cache (mod_ssl keeps none): one session per       */
-/* backend identity (address, port, SNI, policy), per child process.     */
+/* Client-side session cache (mod_ssl keeps none), per child process,    */
+/* keyed by backend identity (SSL_CTX, address, port, SNI, policy).       */
+/*                                                                        */
+/* TLS 1.3 tickets are used once (RFC 8446 C.4, and servers with a        */
+/* session cache refuse a second use), so each backend keeps a small      */
+/* queue of them: a full handshake brings two, a resumed one usually one. */
+/* A TLS 1.2 session stays until replaced: resuming it again is normal.   */
+
+#define TICKETS_PER_BACKEND 8
+
+typedef struct {
+    SSL_SESSION *s[TICKETS_PER_BACKEND];
+    int n;
+} session_queue;
+
+static void queue_clear(session_queue *q)
+{
+    while (q->n > 0) {
+        SSL_SESSION_free(q->s[--q->n]);
+    }
+}
 
 static void session_forget(const char *key)
 {
-    SSL_SESSION *old;
+    session_queue *q;
 
     lock(sess_mutex);
-    if (sessions && (old = apr_hash_get(sessions, key, APR_HASH_KEY_STRING)) != NULL) {
-        apr_hash_set(sessions, key, APR_HASH_KEY_STRING, NULL);
-        SSL_SESSION_free(old);
+    if (sessions && (q = apr_hash_get(sessions, key, APR_HASH_KEY_STRING)) != NULL) {
+        queue_clear(q);
     }
     unlock(sess_mutex);
 }
@@ -391,7 +409,7 @@ static apr_status_t sessions_cleanup(void *data)
 
     (void)data;
     for (hi = sessions ? apr_hash_first(NULL, sessions) : NULL; hi; hi = apr_hash_next(hi)) {
-        SSL_SESSION_free(apr_hash_this_val(hi));
+        queue_clear(apr_hash_this_val(hi));
     }
     sessions = NULL;
     return APR_SUCCESS;
@@ -403,10 +421,39 @@ static void sessions_init(void)
     apr_pool_cleanup_register(sessions_pool, NULL, sessions_cleanup, apr_pool_cleanup_null);
 }
 
+/* Take the session to offer (a reference the caller frees), or NULL. */
+static SSL_SESSION *session_take(const char *key)
+{
+    SSL_SESSION *sess = NULL;
+    session_queue *q;
+
+    lock(sess_mutex);
+    q = sessions ? apr_hash_get(sessions, key, APR_HASH_KEY_STRING) : NULL;
+    while (q && q->n > 0 && !sess) {
+        SSL_SESSION *head = q->s[0];
+
+        if (SSL_SESSION_is_resumable(head)
+            && SSL_SESSION_get_protocol_version(head) < TLS1_3_VERSION) {
+            SSL_SESSION_up_ref(head);           /* TLS 1.2: stays */
+            sess = head;
+            break;
+        }
+        memmove(q->s, q->s + 1, sizeof(q->s[0]) * (size_t)(--q->n));
+        if (SSL_SESSION_is_resumable(head)) {
+            sess = head;                        /* TLS 1.3: used up */
+        }
+        else {
+            SSL_SESSION_free(head);
+        }
+    }
+    unlock(sess_mutex);
+    return sess;
+}
+
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
     pr_conn *pc = SSL_get_ex_data(ssl, ssl_idx);
-    SSL_SESSION *old;
+    session_queue *q;
 
     if (!pc || !pc->session_key || !sessions
         || (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE)) {
@@ -417,15 +464,20 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
         apr_pool_clear(sessions_pool);  /* frees every session */
         sessions_init();
     }
-    old = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
-    if (old) {
-        SSL_SESSION_free(old);
-        apr_hash_set(sessions, pc->session_key, APR_HASH_KEY_STRING, sess);
-    }
-    else {
+    q = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
+    if (!q) {
+        q = apr_pcalloc(sessions_pool, sizeof(*q));
         apr_hash_set(sessions, apr_pstrdup(sessions_pool, pc->session_key),
-                     APR_HASH_KEY_STRING, sess);
+                     APR_HASH_KEY_STRING, q);
     }
+    if (SSL_SESSION_get_protocol_version(sess) < TLS1_3_VERSION) {
+        queue_clear(q);                 /* the newest TLS 1.2 session wins */
+    }
+    else if (q->n == TICKETS_PER_BACKEND) {
+        SSL_SESSION_free(q->s[0]);      /* drop the oldest ticket */
+        memmove(q->s, q->s + 1, sizeof(q->s[0]) * (size_t)(--q->n));
+    }
+    q->s[q->n++] = sess;
     unlock(sess_mutex);
     return 1;                       /* we keep the reference */
 }
@@ -721,15 +773,10 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         SSL_SESSION *sess;
 
         pc->session_key = session_key(c->pool, c, ssl, sni, pc->fp);
-        lock(sess_mutex);
-        sess = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
-        if (sess && SSL_SESSION_is_resumable(sess)) {
+        if ((sess = session_take(pc->session_key)) != NULL) {
             SSL_set_session(ssl, sess);
+            SSL_SESSION_free(sess);
         }
-        else {
-            sess = NULL;
-        }
-        unlock(sess_mutex);
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, PRE(1040)
                       "backend %s: %s", pc->backend,
                       sess ? "offering a cached session" : "no cached session");
