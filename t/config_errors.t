@@ -23,6 +23,11 @@ my @bad = (
     ['ProxyReencryptCARevocationCheck', 'sometimes'],
     ['ProxyReencryptForwarded',         'x'],
     ['ProxyReencryptTrustedProxy',      'not-an-ip'],
+    ['ProxyReencryptTrustedProxy',      '10.0.0.0/33'],
+    ['ProxyReencryptClientCertificate', '/nonexistent'],
+    ['ProxyReencryptMinProtocol',       'TLSv1.1'],
+    ['ProxyReencryptSessionCache',      'maybe'],
+    ['ProxyReencryptProxyProtocol',     'v3'],
 );
 
 for my $b (@bad) {
