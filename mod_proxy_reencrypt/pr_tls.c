@@ -214,6 +214,35 @@ static void set_notes(pr_conn *pc, request_rec *r)
     pc->noted = r;
 }
 
+/* Health checks (no request) repeat every few seconds: their refusal of
+ * one backend is logged once a minute per child, not at every check. */
+#define HC_LOG_INTERVAL apr_time_from_sec(60)
+static apr_hash_t *hc_logged;        /* backend -> apr_time_t *, per child */
+
+static int hc_should_log(pr_conn *pc)
+{
+    apr_time_t now = apr_time_now(), *last;
+    int yes = 1;
+
+    lock(sess_mutex);
+    if (hc_logged) {
+        last = apr_hash_get(hc_logged, pc->backend, APR_HASH_KEY_STRING);
+        if (!last) {
+            last = apr_palloc(apr_hash_pool_get(hc_logged), sizeof(*last));
+            apr_hash_set(hc_logged, apr_pstrdup(apr_hash_pool_get(hc_logged), pc->backend),
+                         APR_HASH_KEY_STRING, last);
+        }
+        else if (now - *last < HC_LOG_INTERVAL) {
+            yes = 0;
+        }
+        if (yes) {
+            *last = now;
+        }
+    }
+    unlock(sess_mutex);
+    return yes;
+}
+
 /* One line per refusal, with what an operator needs. */
 static void log_line(pr_conn *pc, int level, const char *what)
 {
@@ -228,8 +257,9 @@ static void log_line(pr_conn *pc, int level, const char *what)
         ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
                       what, pc->backend, pc->vhost, reason, peer, resumed);
     }
-    else {
-        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
+    else if (hc_should_log(pc)) {
+        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): "
+                      "reason=%s%s%s (health check; repeated at most once a minute)",
                       what, pc->backend, pc->vhost, reason, peer, resumed);
     }
     pc->logged = 1;
@@ -912,6 +942,7 @@ static void pr_child_init(apr_pool_t *p, server_rec *s)
 #endif
     apr_pool_create(&sessions_pool, p);
     sessions_init();
+    hc_logged = apr_hash_make(p);
     pr_stores_child_init(p);
 }
 

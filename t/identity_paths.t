@@ -94,5 +94,11 @@ SKIP: {
     my $line = wait_log(0, qr/PRE1010: refused backend \S*localhost:$badport\S* .*reason=expired\b/);
     ok($line, 'health checks: error_log shows the refusal of the expired member')
         or diag('no PRE1010 line for port ' . $badport);
+    # A check every second, but one line a minute per child: not a flood.
+    my $n = 0;
+    if (open my $fh, '<', Apache::Test::vars('t_logs') . '/error_log') {
+        $n = grep { /PRE1010: refused backend \S*localhost:$badport\S* .*health check/ } <$fh>;
+    }
+    cmp_ok($n, '<=', 4, "health checks: refusals logged at most once a minute per child ($n lines)");
 }
 done_testing();
