@@ -368,24 +368,31 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, SSL *ssl)
     }
 }
 
+/* The policy's CRLs, checked for the leaf or the whole chain. */
+static void apply_crls(X509_STORE_CTX *sctx, const pr_dir_conf *conf)
+{
+    int crl = pr_eff_crl_check(conf);
+
+    if (crl != PR_CRL_NONE && conf->crls) {
+        X509_STORE_CTX_set0_crls(sctx, conf->crls);
+        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
+                                    X509_V_FLAG_CRL_CHECK
+                                    | (crl == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));
+    }
+}
+
 /* Installed on every proxy SSL_CTX; see the top of this file. */
 static int cert_verify(X509_STORE_CTX *sctx, void *arg)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
     pr_conn *pc = ssl ? SSL_get_ex_data(ssl, ssl_idx) : NULL;
-    int crl, ok;
+    int ok;
 
     (void)arg;
     if (!pc) {
         return X509_verify_cert(sctx);
     }
-    crl = pr_eff_crl_check(pc->conf);
-    if (crl != PR_CRL_NONE && pc->conf->crls) {
-        X509_STORE_CTX_set0_crls(sctx, pc->conf->crls);
-        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
-                                    X509_V_FLAG_CRL_CHECK
-                                    | (crl == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));
-    }
+    apply_crls(sctx, pc->conf);
     ok = X509_verify_cert(sctx);
     judge(pc, X509_STORE_CTX_get0_cert(sctx), X509_STORE_CTX_get0_chain(sctx), NULL);
     if (pc->policy != PR_POLICY_ENFORCE) {
@@ -575,19 +582,12 @@ static void rejudge(pr_conn *pc, SSL *ssl)
     }
     if (leaf && pc->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
         && X509_STORE_CTX_init(sctx, st, leaf, SSL_get_peer_cert_chain(ssl))) {
-        int crl = pr_eff_crl_check(conf);
-
         X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);
         X509_STORE_CTX_set_default(sctx, "ssl_server");
         X509_STORE_CTX_set_verify_cb(sctx, record_cb);
         X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(sctx),
                                     (int)PR_EFF(conf, depth, PR_DEFAULT_DEPTH));
-        if (crl != PR_CRL_NONE && conf->crls) {
-            X509_STORE_CTX_set0_crls(sctx, conf->crls);
-            X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
-                                        X509_V_FLAG_CRL_CHECK
-                                        | (crl == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));
-        }
+        apply_crls(sctx, conf);
         X509_verify_cert(sctx);
         chain = X509_STORE_CTX_get0_chain(sctx);
     }
