@@ -49,8 +49,16 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(policy);
     MERGE_INT(require_tls);
     MERGE_INT(verify);
-    MERGE_PTR(ca_file);
-    MERGE_PTR(ca_path);
+    if (add->store) {
+        m->ca_file = add->ca_file;
+        m->ca_path = add->ca_path;
+        m->store = add->store;
+    }
+    else {
+        m->ca_file = base->ca_file;
+        m->ca_path = base->ca_path;
+        m->store = base->store;
+    }
     MERGE_INT(depth);
     MERGE_PTR(expect);
     MERGE_INT(sni);
@@ -169,13 +177,10 @@ const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
 
 /* ------------------------------------------------------------------ */
 /* Trust stores: one X509_STORE per (CA file, CA path) pair and per    */
-/* configuration generation, shared by every backend that uses it.     */
+/* configuration generation, loaded while the configuration is read    */
+/* (single-threaded) and shared read-only by every backend using it.    */
 
 static apr_hash_t *stores;              /* key "file\npath" -> X509_STORE */
-static apr_pool_t *stores_pool;
-#if APR_HAS_THREADS
-static apr_thread_mutex_t *stores_mutex;
-#endif
 
 static apr_status_t store_cleanup(void *data)
 {
@@ -187,28 +192,7 @@ static apr_status_t stores_forget(void *data)
 {
     (void)data;
     stores = NULL;
-    stores_pool = NULL;
-#if APR_HAS_THREADS
-    stores_mutex = NULL;
-#endif
     return APR_SUCCESS;
-}
-
-void pr_stores_reset(apr_pool_t *pconf)
-{
-    stores = apr_hash_make(pconf);
-    stores_pool = pconf;
-    apr_pool_cleanup_register(pconf, NULL, stores_forget, apr_pool_cleanup_null);
-}
-
-apr_status_t pr_stores_child_init(apr_pool_t *pchild)
-{
-#if APR_HAS_THREADS
-    return apr_thread_mutex_create(&stores_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
-#else
-    (void)pchild;
-    return APR_SUCCESS;
-#endif
 }
 
 static const char *openssl_error(apr_pool_t *p)
@@ -260,22 +244,14 @@ X509_STORE *pr_store_get(apr_pool_t *p, const char *file, const char *path,
         return NULL;
     }
     if (!stores) {
-        pr_stores_reset(p);
+        stores = apr_hash_make(p);
+        apr_pool_cleanup_register(p, NULL, stores_forget, apr_pool_cleanup_null);
     }
     key = apr_pstrcat(p, file ? file : "", "\n", path ? path : "", NULL);
-#if APR_HAS_THREADS
-    if (stores_mutex) apr_thread_mutex_lock(stores_mutex);
-#endif
     st = apr_hash_get(stores, key, APR_HASH_KEY_STRING);
-    if (!st) {
-        st = store_load(stores_pool, file, path, err);
-        if (st) {
-            apr_hash_set(stores, apr_pstrdup(stores_pool, key), APR_HASH_KEY_STRING, st);
-        }
+    if (!st && (st = store_load(p, file, path, err)) != NULL) {
+        apr_hash_set(stores, key, APR_HASH_KEY_STRING, st);
     }
-#if APR_HAS_THREADS
-    if (stores_mutex) apr_thread_mutex_unlock(stores_mutex);
-#endif
     return st;
 }
 
@@ -335,16 +311,18 @@ static const char *set_ca(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, is_file ? "'%s' is not a readable file"
                                 : "'%s' is not a readable directory", path);
     }
-    /* Load it now: an unreadable or empty bundle fails start-up here,
-     * and the loaded store is shared with every other user of the file. */
-    if (!pr_store_get(cmd->pool, is_file ? path : NULL, is_file ? NULL : path, &err)) {
-        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
-    }
     if (is_file) {
         CONF(mc)->ca_file = path;
     }
     else {
         CONF(mc)->ca_path = path;
+    }
+    /* Load it now: an unreadable or empty bundle fails start-up here,
+     * and the loaded store is shared with every other user of the file.
+     * A scope naming both a file and a path gets the store of both. */
+    CONF(mc)->store = pr_store_get(cmd->pool, CONF(mc)->ca_file, CONF(mc)->ca_path, &err);
+    if (!CONF(mc)->store) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
     }
     return NULL;
 }

@@ -38,8 +38,10 @@ typedef struct {
     int policy;                     /* pr_policy or PR_UNSET */
     int require_tls;                /* 0/1 or PR_UNSET */
     int verify;                     /* pr_verify or PR_UNSET */
-    const char *ca_file;            /* NULL: unset */
-    const char *ca_path;
+    const char *ca_file;            /* NULL: unset. File and path are one */
+    const char *ca_path;            /* setting: the most specific scope   */
+    X509_STORE *store;              /* that names either gives both, and  */
+                                    /* the store loaded at start-up       */
     long depth;                     /* PR_UNSET */
     apr_array_header_t *expect;     /* const char *; NULL: unset */
     int sni;                        /* pr_sni or PR_UNSET */
@@ -86,13 +88,11 @@ const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
                                       ap_conf_vector_t *base,
                                       proxy_worker *w);
 
-/* The trust store for (file, path), loaded once per configuration
- * generation and shared by every backend that names it. NULL with *err
- * set on failure. */
+/* The trust store for (file, path), loaded at configuration time, once
+ * per configuration generation and shared by every backend that names
+ * it. NULL with *err set on failure. */
 X509_STORE *pr_store_get(apr_pool_t *pconf, const char *file,
                          const char *path, const char **err);
-void pr_stores_reset(apr_pool_t *pconf);
-apr_status_t pr_stores_child_init(apr_pool_t *pchild);
 
 /* What pr_proxy.c hands to pr_tls.c for the backend connection about to
  * be opened by this thread: see pr_proxy.c for why this is per thread. */
@@ -102,6 +102,7 @@ typedef struct {
     const pr_dir_conf *conf;
     const char *backend;            /* scheme://host:port as configured */
     int balancer_member;
+    apr_uint32_t seq;               /* tells requests apart (pointers repeat) */
 } pr_request_ctx;
 
 const pr_request_ctx *pr_current_request(void);

@@ -20,12 +20,14 @@
  */
 #include "pr_glue.h"
 
+#include "apr_atomic.h"
 #include "apr_strings.h"
 #include "apr_uri.h"
 #include "http_request.h"
 #include "http_protocol.h"
 
 static __thread pr_request_ctx *current;
+static apr_uint32_t request_seq;
 
 const pr_request_ctx *pr_current_request(void)
 {
@@ -82,9 +84,23 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
 
     (void)proxyhost;
     (void)proxyport;
-    current = NULL;
     conf = pr_conf_for_worker(r->pool, r->server, r->per_dir_config, worker);
     policy = PR_EFF(conf, policy, PR_DEFAULT_POLICY);
+
+    /* Every attempt gets a context, policy off included: a connection
+     * opened for an exempt scope may be pooled and later serve a strict
+     * one, and the TLS side must know which scope it was opened for. */
+    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    ctx->r = r;
+    ctx->worker = worker;
+    ctx->conf = conf;
+    ctx->seq = apr_atomic_inc32(&request_seq) + 1;
+    ctx->balancer_member = worker->balancer != NULL;
+    ctx->backend = is_generic_worker(sconf, worker)
+        ? backend_of_url(r->pool, url)
+        : ap_proxy_worker_name(r->pool, worker);
+    current = ctx;
+    apr_pool_cleanup_register(r->pool, ctx, clear_current, apr_pool_cleanup_null);
     if (policy == PR_POLICY_OFF) {
         return DECLINED;
     }
@@ -127,16 +143,6 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
         /* The PROXY header names one client per backend connection. */
         apr_table_setn(r->subprocess_env, "proxy-nokeepalive", "1");
     }
-    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-    ctx->r = r;
-    ctx->worker = worker;
-    ctx->conf = conf;
-    ctx->balancer_member = worker->balancer != NULL;
-    ctx->backend = is_generic_worker(sconf, worker)
-        ? backend_of_url(r->pool, url)
-        : ap_proxy_worker_name(r->pool, worker);
-    current = ctx;
-    apr_pool_cleanup_register(r->pool, ctx, clear_current, apr_pool_cleanup_null);
     return DECLINED;
 }
 
@@ -157,6 +163,23 @@ static int worker_matches(proxy_worker *w, conn_rec *c, apr_port_t port,
     return !strcmp(w->s->hostname_ex, c->client_ip)
         || !strcasecmp(w->s->hostname_ex, "localhost")
         || pr_classify_name(w->s->hostname_ex, strlen(w->s->hostname_ex), 0) == PR_NAME_DNS;
+}
+
+static int worker_at(proxy_worker *w, conn_rec *c)
+{
+    apr_sockaddr_t *sa;
+
+    if (!c->client_addr
+        || apr_sockaddr_info_get(&sa, w->s->hostname_ex, APR_UNSPEC, w->s->port, 0,
+                                 c->pool) != APR_SUCCESS) {
+        return 0;
+    }
+    for (; sa; sa = sa->next) {
+        if (apr_sockaddr_equal(sa, c->client_addr)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname)
@@ -188,7 +211,23 @@ pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname)
             ++matches;
         }
     }
-    if (matches != 1) {
+    if (matches > 1 && !hostname) {
+        /* Several workers on this port: the one whose host resolves to
+         * the address connected to (health checks resolve it anyway). */
+        found = NULL;
+        matches = 0;
+        for (i = 0; i < sconf->balancers->nelts; ++i) {
+            proxy_balancer *b = &((proxy_balancer *)sconf->balancers->elts)[i];
+            for (j = 0; j < b->workers->nelts; ++j) {
+                proxy_worker *w = ((proxy_worker **)b->workers->elts)[j];
+                if (worker_matches(w, c, port, NULL) && worker_at(w, c) && found != w) {
+                    found = w;
+                    ++matches;
+                }
+            }
+        }
+    }
+    if (matches < 1) {
         return NULL;
     }
     ctx = apr_pcalloc(c->pool, sizeof(*ctx));

@@ -47,7 +47,7 @@
 typedef struct {
     conn_rec *c;
     request_rec *r;                 /* the request opening it; handshake only */
-    request_rec *noted;             /* last request given the notes */
+    apr_uint32_t noted;             /* last request (sequence) given the notes */
     const pr_dir_conf *conf;
     proxy_worker *worker;
     const char *backend;
@@ -59,12 +59,13 @@ typedef struct {
     const char *hostname;           /* the name mod_proxy asked for */
     const char *fp;                 /* policy fingerprint the peer was judged by */
     SSL *ssl;
-    int (*ssl_cb)(int, X509_STORE_CTX *);   /* mod_ssl's, kept under audit */
+    const char *cfp;                /* what the connection itself was set up with */
     const char *session_key;        /* NULL: no session cache */
     unsigned chain_errors;
     int alert;                      /* last TLS alert seen, -1 none */
     int judged;
     int logged;
+    int done;                       /* the handshake's outcome was handled */
     int resumed;
     pr_verdict verdict;
     long days_left;
@@ -198,7 +199,7 @@ static void record(pr_conn *pc, X509 *leaf, SSL *ssl)
     pr_status_record(pc->c->base_server, &ev);
 }
 
-static void set_notes(pr_conn *pc, request_rec *r)
+static void set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
 {
     const char *verdict = pc->verdict.reason == PR_REASON_NONE ? "ok"
                         : pc->policy == PR_POLICY_ENFORCE ? "refused" : "audit";
@@ -211,7 +212,7 @@ static void set_notes(pr_conn *pc, request_rec *r)
                    pc->subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
     apr_table_setn(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
     apr_table_setn(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
-    pc->noted = r;
+    pc->noted = seq;
 }
 
 /* Health checks (no request) repeat every few seconds: their refusal of
@@ -274,20 +275,14 @@ static pr_conn *conn_of_store_ctx(X509_STORE_CTX *sctx)
     return ssl ? SSL_get_ex_data(ssl, ssl_idx) : NULL;
 }
 
-/* Verify callback: record every chain error and go on, so that the
- * verdict sees all of them. Under audit, mod_ssl's callback decides. */
-static int verify_cb(int ok, X509_STORE_CTX *sctx)
+/* Verify callback of the module's own verifications: record every chain
+ * error and go on, so that the verdict sees all of them. */
+static int record_cb(int ok, X509_STORE_CTX *sctx)
 {
     pr_conn *pc = conn_of_store_ctx(sctx);
 
-    if (!pc) {
-        return ok;
-    }
-    if (!ok) {
+    if (pc && !ok) {
         pc->chain_errors |= pr_x509_error_bit(X509_STORE_CTX_get_error(sctx));
-    }
-    if (pc->policy == PR_POLICY_AUDIT) {
-        return pc->ssl_cb ? pc->ssl_cb(ok, sctx) : ok;
     }
     return 1;
 }
@@ -330,11 +325,13 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, SSL *ssl)
         }
         pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
         pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
-        if (pc->names && pc->names->nelts
-            && (pc->verify != PR_VERIFY_PIN || conf->expect)) {
+        if (pc->verify != PR_VERIFY_PIN || conf->expect) {
+            /* No name to check at all (an HTTP/1.0 request without Host
+             * under ProxyPreserveHost, say) is a mismatch, not a pass. */
             obs.name_checked = 1;
-            obs.name_ok = pr_x509_names_match(leaf, (const char *const *)pc->names->elts,
-                                              (size_t)pc->names->nelts);
+            obs.name_ok = pc->names && pc->names->nelts
+                && pr_x509_names_match(leaf, (const char *const *)pc->names->elts,
+                                       (size_t)pc->names->nelts);
         }
         if (conf->pins && conf->pins->nelts) {
             obs.pins_configured = 1;
@@ -381,26 +378,75 @@ static void apply_crls(X509_STORE_CTX *sctx, const pr_dir_conf *conf)
     }
 }
 
-/* Installed on every proxy SSL_CTX; see the top of this file. */
+/* The module's own verification of the peer, apart from mod_ssl's: the
+ * policy's trust store (else mod_ssl's, with its CRLs), depth and CRLs,
+ * then the verdict. Used for every handshake, full or resumed, and when
+ * a pooled connection serves another scope. Returns the chain built (in
+ * *built, a new reference, when asked for). */
+static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
+                             STACK_OF(X509) *untrusted, STACK_OF(X509) **built)
+{
+    const pr_dir_conf *conf = pc->conf;
+    X509_STORE *st = conf->store ? conf->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    X509_STORE_CTX *sctx = NULL;
+    STACK_OF(X509) *chain = NULL;
+
+    pc->chain_errors = 0;
+    pc->logged = 0;
+    if (leaf && pc->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
+        && X509_STORE_CTX_init(sctx, st, leaf, untrusted)) {
+        X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);
+        X509_STORE_CTX_set_default(sctx, "ssl_server");
+        X509_STORE_CTX_set_verify_cb(sctx, record_cb);
+        X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(sctx),
+                                    (int)PR_EFF(conf, depth, PR_DEFAULT_DEPTH));
+        apply_crls(sctx, conf);
+        if (X509_verify_cert(sctx) <= 0 && !pc->chain_errors) {
+            /* OpenSSL failed without naming an error (memory, invalid
+             * call): that is no verified chain. */
+            pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
+        }
+        chain = X509_STORE_CTX_get0_chain(sctx);
+        if (built && chain) {
+            *built = X509_chain_up_ref(chain);
+        }
+    }
+    else if (leaf && pc->verify != PR_VERIFY_OFF) {
+        pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
+    }
+    judge(pc, leaf, chain, ssl);
+    X509_STORE_CTX_free(sctx);
+}
+
+/* Installed on every proxy SSL_CTX (the certificate verification of a
+ * full handshake); see the top of this file. */
 static int cert_verify(X509_STORE_CTX *sctx, void *arg)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
     pr_conn *pc = ssl ? SSL_get_ex_data(ssl, ssl_idx) : NULL;
-    int ok;
+    STACK_OF(X509) *built = NULL;
+    int ok = 1;
 
     (void)arg;
-    if (!pc) {
+    if (!pc || pc->policy == PR_POLICY_OFF) {
         return X509_verify_cert(sctx);
     }
-    apply_crls(sctx, pc->conf);
-    ok = X509_verify_cert(sctx);
-    judge(pc, X509_STORE_CTX_get0_cert(sctx), X509_STORE_CTX_get0_chain(sctx), NULL);
+    if (pc->policy == PR_POLICY_AUDIT) {
+        ok = X509_verify_cert(sctx);    /* mod_ssl's own verification decides */
+    }
+    verify_and_judge(pc, ssl, X509_STORE_CTX_get0_cert(sctx),
+                     X509_STORE_CTX_get0_untrusted(sctx),
+                     pc->policy == PR_POLICY_ENFORCE ? &built : NULL);
     if (pc->policy != PR_POLICY_ENFORCE) {
         return ok;
     }
     if (pc->verdict.reason != PR_REASON_NONE) {
+        sk_X509_pop_free(built, X509_free);
         X509_STORE_CTX_set_error(sctx, X509_V_ERR_APPLICATION_VERIFICATION);
         return 0;
+    }
+    if (built) {
+        X509_STORE_CTX_set0_verified_chain(sctx, built);   /* SSL_get0_verified_chain */
     }
     X509_STORE_CTX_set_error(sctx, X509_V_OK);
     return 1;
@@ -550,49 +596,10 @@ static const char *session_key(apr_pool_t *p, conn_rec *c, SSL *ssl, const char 
 
 /* Judge a peer whose certificate OpenSSL did not verify in this
  * handshake: a resumed session, or a pooled connection now used under
- * another scope's policy. The session's certificates are verified afresh
- * against the policy's trust store, depth and CRLs, then judged. */
-static int record_cb(int ok, X509_STORE_CTX *sctx)
-{
-    pr_conn *pc = conn_of_store_ctx(sctx);
-
-    if (pc && !ok) {
-        pc->chain_errors |= pr_x509_error_bit(X509_STORE_CTX_get_error(sctx));
-    }
-    return 1;
-}
-
+ * another scope's policy. The session's certificates are verified afresh. */
 static void rejudge(pr_conn *pc, SSL *ssl)
 {
-    const pr_dir_conf *conf = pc->conf;
-    X509 *leaf = SSL_get0_peer_certificate(ssl);
-    X509_STORE *st = NULL;
-    X509_STORE_CTX *sctx = NULL;
-    STACK_OF(X509) *chain = NULL;
-
-    pc->chain_errors = 0;
-    pc->logged = 0;
-    if (conf->ca_file || conf->ca_path) {
-        const char *err = NULL;
-        st = pr_store_get(pc->c->base_server->process->pconf, conf->ca_file,
-                          conf->ca_path, &err);
-    }
-    if (!st) {
-        st = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
-    }
-    if (leaf && pc->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
-        && X509_STORE_CTX_init(sctx, st, leaf, SSL_get_peer_cert_chain(ssl))) {
-        X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);
-        X509_STORE_CTX_set_default(sctx, "ssl_server");
-        X509_STORE_CTX_set_verify_cb(sctx, record_cb);
-        X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(sctx),
-                                    (int)PR_EFF(conf, depth, PR_DEFAULT_DEPTH));
-        apply_crls(sctx, conf);
-        X509_verify_cert(sctx);
-        chain = X509_STORE_CTX_get0_chain(sctx);
-    }
-    judge(pc, leaf, chain, ssl);
-    X509_STORE_CTX_free(sctx);
+    verify_and_judge(pc, ssl, SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl), NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -666,6 +673,9 @@ static int pr_pre_connection(conn_rec *c, void *csd)
     apr_size_t len;
     int n, version;
 
+    if (c->outgoing && !rc) {
+        rc = pr_requestless_ctx(c, apr_table_get(c->notes, "proxy-request-hostname"));
+    }
     if (!c->outgoing || !rc || !sock
         || PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY) == PR_POLICY_OFF
         || !(version = PR_EFF(rc->conf, proxy_protocol, 0))) {
@@ -692,13 +702,61 @@ static int pr_pre_connection(conn_rec *c, void *csd)
     return DECLINED;
 }
 
+/* The names the certificate must match under this scope: the configured
+ * ones, else the name mod_proxy asked for (the note), else the worker's
+ * host. */
+static apr_array_header_t *names_for(apr_pool_t *p, const pr_dir_conf *conf,
+                                     const char *hostname)
+{
+    apr_array_header_t *names;
+
+    if (conf->expect) {
+        return conf->expect;
+    }
+    if (!hostname || !*hostname) {
+        return NULL;
+    }
+    names = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(names, const char *) = hostname;
+    return names;
+}
+
+/* What a pooled connection was set up with and cannot change afterwards:
+ * a scope that needs something else cannot use it. */
+static const char *conn_fp(apr_pool_t *p, const pr_dir_conf *conf, const char *sni)
+{
+    return apr_psprintf(p, "%s|%s|%d", sni ? sni : "",
+                        conf->client ? conf->client->cert_file : "",
+                        (int)PR_EFF(conf, proxy_protocol, 0));
+}
+
+static const char *sni_for(const pr_dir_conf *conf, const char *hostname)
+{
+    int mode = PR_EFF(conf, sni, PR_DEFAULT_SNI);
+
+    return mode == PR_SNI_NAME ? conf->sni_name
+         : (mode == PR_SNI_AUTO && hostname && !is_ip(hostname)) ? hostname : NULL;
+}
+
+static void set_scope(pr_conn *pc, apr_pool_t *p, const pr_dir_conf *conf, const char *backend)
+{
+    /* The merged configuration lives in the first request's pool; the
+     * connection outlives it (its arrays and files are in pconf). */
+    pc->conf = apr_pmemdup(p, conf, sizeof(*conf));
+    pc->policy = PR_EFF(conf, policy, PR_DEFAULT_POLICY);
+    pc->verify = PR_EFF(conf, verify, PR_DEFAULT_VERIFY);
+    pc->backend = apr_pstrdup(p, backend);
+    pc->fp = policy_fp(p, conf, pc->policy, pc->verify);
+    pc->names = names_for(p, conf, pc->hostname);
+}
+
 static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
 {
     const pr_request_ctx *rc = pr_current_request();
     const pr_dir_conf *conf;
-    const char *hostname, *sni = NULL;
+    const char *hostname, *sni;
     pr_conn *pc;
-    int sni_mode, own_names;
+    int own_names;
 
     if (!is_proxy) {
         return DECLINED;
@@ -708,49 +766,47 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         rc = pr_requestless_ctx(c, hostname);
     }
     conf = rc ? rc->conf : pr_conf_of(c->base_server->lookup_defaults);
-    if (PR_EFF(conf, policy, PR_DEFAULT_POLICY) == PR_POLICY_OFF) {
-        return DECLINED;
-    }
 
     pc = apr_pcalloc(c->pool, sizeof(*pc));
     pc->c = c;
-    pc->conf = conf;
+    pc->ssl = ssl;
     pc->alert = -1;
-    pc->policy = PR_EFF(conf, policy, PR_DEFAULT_POLICY);
-    pc->verify = PR_EFF(conf, verify, PR_DEFAULT_VERIFY);
     pc->vhost = pr_vhost_name(c->pool, c->base_server);
+    /* The name to verify: mod_proxy's, else the worker's own host (a
+     * health check, or ProxyPreserveHost with a request without Host). */
+    pc->hostname = hostname ? apr_pstrdup(c->pool, hostname)
+                 : (rc && rc->worker && rc->worker->s->hostname_ex[0])
+                 ? apr_pstrdup(c->pool, rc->worker->s->hostname_ex) : NULL;
+    set_scope(pc, c->pool, conf, rc ? rc->backend
+              : apr_psprintf(c->pool, "https://%s:%u", c->client_ip,
+                             c->client_addr ? c->client_addr->port : 0));
     if (rc) {
         pc->r = rc->r;
+        pc->noted = rc->seq;
         pc->worker = rc->worker;
-        pc->backend = rc->backend;
         pc->balancer_member = rc->balancer_member;
     }
-    else {
-        pc->backend = apr_psprintf(c->pool, "https://%s:%u", c->client_ip,
-                                   c->client_addr ? c->client_addr->port : 0);
-    }
-    pc->hostname = hostname;
-    pc->ssl = ssl;
-    pc->fp = policy_fp(c->pool, conf, pc->policy, pc->verify);
     ap_set_module_config(c->conn_config, &proxy_reencrypt_module, pc);
     SSL_set_ex_data(ssl, ssl_idx, pc);
+    sni = sni_for(conf, hostname);
+    pc->cfp = conn_fp(c->pool, conf, pc->policy == PR_POLICY_OFF ? hostname : sni);
+    /* The guard is there under every policy, off included: a pooled
+     * connection may later serve a scope with a stricter policy. */
+    ap_add_output_filter(GUARD_FILTER, pc, NULL, c);
+    if (pc->policy == PR_POLICY_OFF) {
+        return DECLINED;
+    }
     SSL_set_msg_callback(ssl, msg_cb);
     SSL_set_msg_callback_arg(ssl, pc);
+    /* A backend renegotiating later would re-run verification long
+     * after the request that opened the connection is gone. */
+    SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
     ensure_ctx(ssl);
 
     /* Names and SNI. mod_proxy put the name it wants verified (and sent
      * as SNI) in the note proxy-request-hostname. */
-    if (conf->expect) {
-        pc->names = conf->expect;
-    }
-    else if (hostname) {
-        pc->names = apr_array_make(c->pool, 1, sizeof(const char *));
-        APR_ARRAY_PUSH(pc->names, const char *) = hostname;
-    }
-    sni_mode = PR_EFF(conf, sni, PR_DEFAULT_SNI);
-    sni = (sni_mode == PR_SNI_NAME) ? conf->sni_name
-        : (sni_mode == PR_SNI_AUTO && hostname && !is_ip(hostname)) ? hostname : NULL;
-    own_names = pc->policy == PR_POLICY_ENFORCE || conf->expect || sni_mode != PR_SNI_AUTO;
+    own_names = pc->policy == PR_POLICY_ENFORCE || conf->expect
+                || PR_EFF(conf, sni, PR_DEFAULT_SNI) != PR_SNI_AUTO;
     if (own_names) {
         /* Without the note mod_ssl neither sends SNI nor checks the name
          * (its check ignores iPAddress SANs): both are ours now. */
@@ -762,25 +818,11 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         }
     }
 
-    /* Trust anchors and depth. */
-    if (conf->ca_file || conf->ca_path) {
-        const char *err = NULL;
-        X509_STORE *st = pr_store_get(c->base_server->process->pconf,
-                                      conf->ca_file, conf->ca_path, &err);
-        if (!st || !SSL_set1_verify_cert_store(ssl, st)) {
-            ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1021)
-                          "backend %s: no trust store: %s", pc->backend,
-                          err ? err : "cannot attach it");
-            return HTTP_BAD_GATEWAY;
-        }
-    }
-    SSL_set_verify_depth(ssl, (int)PR_EFF(conf, depth, PR_DEFAULT_DEPTH));
     if (pc->policy == PR_POLICY_ENFORCE) {
-        SSL_set_verify(ssl, SSL_VERIFY_PEER, verify_cb);
-    }
-    else {
-        pc->ssl_cb = SSL_get_verify_callback(ssl);
-        SSL_set_verify(ssl, SSL_get_verify_mode(ssl), verify_cb);
+        /* The verdict of cert_verify() decides the handshake, whatever
+         * SSLProxyVerify says; its verification is the module's own. */
+        SSL_set_verify(ssl, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl));
+        SSL_set_min_proto_version(ssl, PR_EFF(conf, min_proto, PR_DEFAULT_MIN_PROTO));
     }
 
     /* Client certificate for this backend only. */
@@ -793,9 +835,6 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
                           pc->backend, conf->client->cert_file);
             return HTTP_BAD_GATEWAY;
         }
-    }
-    if (pc->policy == PR_POLICY_ENFORCE) {
-        SSL_set_min_proto_version(ssl, PR_EFF(conf, min_proto, PR_DEFAULT_MIN_PROTO));
     }
 
     /* Resume a session of this very backend identity. */
@@ -811,21 +850,31 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
                       "backend %s: %s", pc->backend,
                       sess ? "offering a cached session" : "no cached session");
     }
-
-    ap_add_output_filter(GUARD_FILTER, pc, NULL, c);
     return DECLINED;
 }
 
-/* After a successful handshake. A resumed session skipped verification:
- * judge it again from the session's peer certificate. */
+/* After a successful handshake (mod_ssl runs this only when its own
+ * checks passed). A resumed session skipped verification: it is judged
+ * again from the session's certificates. */
 static int pr_post_handshake(conn_rec *c, SSL *ssl)
 {
     pr_conn *pc = ap_get_module_config(c->conn_config, &proxy_reencrypt_module);
 
-    if (!pc) {
+    if (!pc || pc->policy == PR_POLICY_OFF) {
         return DECLINED;
     }
     pc->protocol = SSL_get_version(ssl);
+    if (SSL_session_reused(ssl)) {
+        pc->resumed = 1;
+        rejudge(pc, ssl);
+    }
+    else if (!pc->judged) {
+        /* No certificate was verified (an anonymous cipher suite, say). */
+        pc->verdict.reason = PR_REASON_NO_CERTIFICATE;
+        pc->judged = 1;
+        log_line(pc, pc->policy == PR_POLICY_ENFORCE ? APLOG_ERR : APLOG_WARNING,
+                 pc->policy == PR_POLICY_ENFORCE ? "refused" : "would refuse");
+    }
     if (pc->policy == PR_POLICY_AUDIT && !pc->logged
         && SSL_version(ssl) < PR_EFF(pc->conf, min_proto, PR_DEFAULT_MIN_PROTO)) {
         /* Under enforce the floor is OpenSSL's; under audit it is a note. */
@@ -833,11 +882,6 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
         log_line(pc, APLOG_WARNING, "would refuse");
         record(pc, SSL_get0_peer_certificate(ssl), ssl);
     }
-    if (!SSL_session_reused(ssl)) {
-        return DECLINED;
-    }
-    pc->resumed = 1;
-    rejudge(pc, ssl);
     if (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE) {
         return HTTP_BAD_GATEWAY;
     }
@@ -845,7 +889,53 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
 }
 
 /* ------------------------------------------------------------------ */
-/* The guard filter: 502 instead of 500, failover, notes.               */
+/* The guard filter: 502 instead of 500, failover, notes, and pooled     */
+/* connections reused under another <Proxy> scope.                       */
+
+/* mod_proxy pools connections per worker, and several <Proxy> scopes with
+ * different policies can share one worker: before a later request uses
+ * the connection, the peer is judged again under that request's policy.
+ * What the connection was set up with (SNI, client certificate, PROXY
+ * header, protocol) cannot change: a scope needing other ones is refused.
+ * Returns 0 if the request may use the connection. */
+static int rescope(pr_conn *pc, const pr_request_ctx *rc)
+{
+    conn_rec *c = pc->c;
+    apr_pool_t *p = rc->r->pool;
+    int policy = PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY);
+    const char *fp = policy_fp(p, rc->conf, policy, PR_EFF(rc->conf, verify, PR_DEFAULT_VERIFY));
+    const char *cfp;
+
+    if (!strcmp(fp, pc->fp) || !SSL_is_init_finished(pc->ssl)) {
+        return 0;
+    }
+    set_scope(pc, c->pool, rc->conf, rc->backend);
+    if (policy == PR_POLICY_OFF) {
+        pc->verdict.reason = PR_REASON_NONE;
+        return 0;
+    }
+    pc->r = rc->r;
+    rejudge(pc, pc->ssl);
+    cfp = conn_fp(p, rc->conf, sni_for(rc->conf, pc->hostname));
+    if (pc->verdict.reason == PR_REASON_NONE
+        && (strcmp(cfp, pc->cfp) != 0
+            || SSL_version(pc->ssl) < PR_EFF(rc->conf, min_proto, PR_DEFAULT_MIN_PROTO))) {
+        pc->verdict.reason = strcmp(cfp, pc->cfp) ? PR_REASON_HANDSHAKE : PR_REASON_PROTOCOL;
+        log_line(pc, policy == PR_POLICY_ENFORCE ? APLOG_ERR : APLOG_WARNING,
+                 policy == PR_POLICY_ENFORCE ? "refused" : "would refuse");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rc->r, PRE(1012)
+                      "the pooled connection to %s was opened for another <Proxy> scope "
+                      "(SNI, client certificate, PROXY header or protocol differ); "
+                      "give the scopes distinct workers, or disablereuse=On",
+                      pc->backend);
+    }
+    pc->r = NULL;
+    if (pc->verdict.reason != PR_REASON_NONE && policy == PR_POLICY_ENFORCE) {
+        record(pc, SSL_get0_peer_certificate(pc->ssl), pc->ssl);
+        return -1;
+    }
+    return 0;
+}
 
 static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
@@ -855,41 +945,28 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_status_t rv;
     const char *note;
 
-    if (pc->judged && (rc = pr_current_request()) && rc->r != pc->noted && !pc->r) {
-        /* A later request on a pooled connection. mod_proxy pools per
-         * worker, and several <Proxy> scopes with different policies can
-         * share one worker: the peer is judged again under this one. */
-        const char *fp = policy_fp(rc->r->pool, rc->conf,
-                                   PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY),
-                                   PR_EFF(rc->conf, verify, PR_DEFAULT_VERIFY));
-        if (strcmp(fp, pc->fp) != 0 && SSL_is_init_finished(pc->ssl)) {
-            pc->conf = rc->conf;
-            pc->policy = PR_EFF(rc->conf, policy, PR_DEFAULT_POLICY);
-            pc->verify = PR_EFF(rc->conf, verify, PR_DEFAULT_VERIFY);
-            pc->fp = apr_pstrdup(c->pool, fp);
-            pc->backend = apr_pstrdup(c->pool, rc->backend);
-            pc->names = rc->conf->expect;
-            if (!pc->names && pc->hostname) {
-                pc->names = apr_array_make(c->pool, 1, sizeof(const char *));
-                APR_ARRAY_PUSH(pc->names, const char *) = pc->hostname;
-            }
-            pc->r = rc->r;
-            rejudge(pc, pc->ssl);
-            pc->r = NULL;
-            if (pc->verdict.reason != PR_REASON_NONE && pc->policy == PR_POLICY_ENFORCE) {
-                record(pc, SSL_get0_peer_certificate(pc->ssl), pc->ssl);
-                set_notes(pc, rc->r);
-                c->aborted = 1;     /* never reused again; 502 for this request */
-                apr_brigade_cleanup(bb);
-                return APR_ECONNABORTED;
-            }
+    if (pc->done && (rc = pr_current_request()) && rc->seq != pc->noted) {
+        /* A later request on this pooled connection. */
+        if (rescope(pc, rc) != 0) {
+            set_notes(pc, rc->r, rc->seq);
+            c->aborted = 1;     /* never reused again; 502 for this request */
+            apr_brigade_cleanup(bb);
+            return APR_ECONNABORTED;
         }
-        set_notes(pc, rc->r);
+        if (pc->policy != PR_POLICY_OFF) {
+            set_notes(pc, rc->r, rc->seq);
+        }
+        pc->noted = rc->seq;
     }
     rv = ap_pass_brigade(f->next, bb);
     note = apr_table_get(c->notes, "SSL_connect_rv");
-    if (!note || !pc->r) {
+    if (!note || pc->done) {
         return rv;                  /* handshake not run yet, or long done */
+    }
+    pc->done = 1;
+    if (pc->policy == PR_POLICY_OFF) {
+        pc->r = NULL;
+        return rv;
     }
     if (!strcmp(note, "err")) {
         if (!pc->judged || pc->verdict.reason == PR_REASON_NONE) {
@@ -914,7 +991,9 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
             pc->worker->s->status |= PROXY_WORKER_IN_ERROR;
         }
     }
-    set_notes(pc, pc->r);
+    if (pc->r) {
+        set_notes(pc, pc->r, pc->noted);
+    }
     pc->r = NULL;
     return rv;
 }
@@ -943,7 +1022,6 @@ static void pr_child_init(apr_pool_t *p, server_rec *s)
     apr_pool_create(&sessions_pool, p);
     sessions_init();
     hc_logged = apr_hash_make(p);
-    pr_stores_child_init(p);
 }
 
 void pr_tls_register_hooks(apr_pool_t *p)
