@@ -135,7 +135,7 @@ void pr_status_register_hooks(apr_pool_t *p);
 int pr_status_should_warn(const char *backend, const char *vhost);
 
 /* pr_headers.c: forwarded headers for this request (scheme handler). */
-void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf);
+void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const char *url);
 void pr_headers_register_hooks(apr_pool_t *p);
 
 /* Registration, called from the module record. */

@@ -11,8 +11,8 @@
  *   headers right after ProxyAddHeaders appended X-Forwarded-For/-Host/
  *   -Server to them: the computed values are set again, so the backend
  *   gets exactly one value of each header whatever ProxyAddHeaders says.
- *   (Scheme handlers that build no header brigade, such as
- *   mod_proxy_http2, never append anything, and the first pass stands.)
+ *   mod_proxy_http2 runs no fixups and appends on its own: see
+ *   pr_forwarded_apply().
  *
  * "The client" is r->useragent_ip, which is the connection's peer unless
  * mod_remoteip rewrote it; "trusted" is decided on the connection's peer
@@ -229,19 +229,46 @@ static void set_values(request_rec *r, const pr_fwd_values *v)
     }
 }
 
-void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf)
+void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const char *url)
 {
     pr_fwd_values *v = ap_get_module_config(r->request_config, &proxy_reencrypt_module);
+    const request_rec *q;
+    proxy_dir_conf *dconf;
 
     if (r->proxyreq != PROXYREQ_REVERSE) {
         return;
     }
+    /* An internal redirect (ErrorDocument) shares the headers we already
+     * rewrote: reuse what was computed from the client's originals. */
+    for (q = r->prev; !v && q; q = q->prev) {
+        v = ap_get_module_config(q->request_config, &proxy_reencrypt_module);
+    }
     if (!v) {
         v = apr_pcalloc(r->pool, sizeof(*v));
         compute(r, conf, v);
-        ap_set_module_config(r->request_config, &proxy_reencrypt_module, v);
     }
+    ap_set_module_config(r->request_config, &proxy_reencrypt_module, v);
     set_values(r, v);
+
+    /* mod_proxy_http2 builds its request itself: no proxy fixups run, and
+     * with ProxyAddHeaders it appends X-Forwarded-For/-Host/-Server with
+     * mergen. Leave it only what it appends right: the trusted chain
+     * before the client, and no -Host or -Server of ours. */
+    dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
+    if (url && !strncasecmp(url, "h2", 2) && dconf && dconf->add_forwarded_headers) {
+        const char *x = v->xff;
+        const char *last = strrchr(x, ',');
+
+        if (last) {
+            apr_table_setn(r->headers_in, "X-Forwarded-For",
+                           apr_pstrmemdup(r->pool, x, (apr_size_t)(last - x)));
+        }
+        else {
+            apr_table_unset(r->headers_in, "X-Forwarded-For");
+        }
+        apr_table_unset(r->headers_in, "X-Forwarded-Host");
+        apr_table_unset(r->headers_in, "X-Forwarded-Server");
+    }
 }
 
 /* proxy fixups: after ProxyAddHeaders, on mod_proxy's copy of the headers. */

@@ -104,7 +104,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     if (policy == PR_POLICY_OFF) {
         return DECLINED;
     }
-    pr_forwarded_apply(r, conf);
+    pr_forwarded_apply(r, conf, url);
 
     colon = ap_strchr_c(url, ':');
     if (!colon) {
