@@ -445,37 +445,13 @@ static void each_worker(apr_pool_t *p, server_rec *main_s, worker_fn fn, void *b
     }
 }
 
-/* The configuration a request to this backend would get: what
- * mod_proxy's proxy_walk merges (the vhost's defaults, then every
- * <Proxy>/<ProxyMatch> section matching the URL, here the worker's or
- * balancer's name), then pr_conf_for_worker's balancer and worker
- * sections. pr_conf_for_worker alone misses a <Proxy URL> section that
- * has no parameters on its opening line: mod_proxy gives such a section
- * no worker->section_config, it only applies it in proxy_walk. */
+/* The effective configuration of a static backend: pr_conf_for_worker
+ * walks the <Proxy> sections the way mod_proxy does per request. */
 static const pr_dir_conf *startup_conf(apr_pool_t *p, server_rec *s,
                                        proxy_balancer *b, proxy_worker *w)
 {
-    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
-    ap_conf_vector_t *v = s->lookup_defaults;
-    const char *name = b ? b->s->name : ap_proxy_worker_name(p, w);
-    int i;
-
-    for (i = 0; sconf && sconf->sec_proxy && i < sconf->sec_proxy->nelts; ++i) {
-        ap_conf_vector_t *sec = APR_ARRAY_IDX(sconf->sec_proxy, i, ap_conf_vector_t *);
-        proxy_dir_conf *pd = ap_get_module_config(sec, &proxy_module);
-        int match;
-
-        if (!pd || !pd->p) {
-            continue;
-        }
-        match = pd->r ? ap_regexec(pd->r, name, 0, NULL, 0) == 0
-              : pd->p_is_fnmatch ? apr_fnmatch(pd->p, name, 0) == APR_SUCCESS
-              : strncmp(name, pd->p, strlen(pd->p)) == 0;
-        if (match) {
-            v = ap_merge_per_dir_configs(p, v, sec);
-        }
-    }
-    return pr_conf_for_worker(p, s, v, w);
+    (void)b;
+    return pr_conf_for_worker(p, s, NULL, w);
 }
 
 typedef struct {

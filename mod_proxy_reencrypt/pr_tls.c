@@ -192,7 +192,14 @@ static void record(pr_conn *pc, X509 *leaf, SSL *ssl)
         pr_x509_pin_string(leaf, pin);
         ev.pin = apr_pstrdup(p, pin);
     }
-    if (ssl && SSL_is_init_finished(ssl)) {
+    else if (pc->subject[0]) {
+        /* A refusal recorded once the handshake failed: what was seen. */
+        ev.have_cert = 1;
+        ev.days_left = pc->days_left;
+        ev.subject = pc->subject;
+        ev.issuer = pc->issuer;
+    }
+    if (ssl && SSL_get_current_cipher(ssl)) {
         ev.protocol = SSL_get_version(ssl);
         ev.cipher = SSL_get_cipher_name(ssl);
     }
