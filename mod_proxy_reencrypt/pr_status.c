@@ -1226,10 +1226,11 @@ static void dump_one(void *baton, apr_pool_t *p, server_rec *s,
     default:            v = "chain"; break;
     }
     dump_field(out, "verify", v, c->verify == PR_UNSET);
-    dump_field(out, "ca-file", c->ca_file ? c->ca_file : "mod_ssl's SSLProxyCACertificateFile",
-               !c->ca_file);
-    dump_field(out, "ca-path", c->ca_path ? c->ca_path : "mod_ssl's SSLProxyCACertificatePath",
-               !c->ca_path);
+    /* File and path are one setting: the scope naming either gives both. */
+    dump_field(out, "ca-file", c->ca_file ? c->ca_file
+               : c->store ? "none" : "mod_ssl's SSLProxyCACertificateFile", !c->store);
+    dump_field(out, "ca-path", c->ca_path ? c->ca_path
+               : c->store ? "none" : "mod_ssl's SSLProxyCACertificatePath", !c->store);
     dump_field(out, "verify-depth", apr_ltoa(p, PR_EFF(c, depth, PR_DEFAULT_DEPTH)),
                c->depth == PR_UNSET);
     if (c->expect && c->expect->nelts) {
