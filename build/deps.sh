@@ -7,7 +7,7 @@ pkgs=(
   apache2 apache2-dev apache2-ssl-dev libssl-dev libapr1-dev libaprutil1-dev
   libapache2-mod-perl2 libwww-perl libio-socket-ssl-perl liblwp-protocol-https-perl
   nginx openssl curl gcc make clang libclang-rt-14-dev util-linux
-  prometheus
+  prometheus chromium
 )
 
 missing=()

@@ -72,6 +72,7 @@ typedef struct {
     const char *protocol;
     char subject[256];
     char issuer[256];
+    X509 *leaf;                     /* the peer judged last (a reference) */
 } pr_conn;
 
 static int ssl_idx = -1;            /* SSL ex_data: pr_conn */
@@ -164,6 +165,9 @@ static void record(pr_conn *pc, X509 *leaf, SSL *ssl)
     apr_pool_t *p = pc->c->pool;
 
     memset(&ev, 0, sizeof(ev));
+    if (!leaf) {
+        leaf = pc->leaf;            /* a refusal recorded once the handshake failed */
+    }
     ev.backend = pc->backend;
     ev.vhost = pc->vhost;
     ev.policy = pc->policy;
@@ -192,13 +196,7 @@ static void record(pr_conn *pc, X509 *leaf, SSL *ssl)
         pr_x509_pin_string(leaf, pin);
         ev.pin = apr_pstrdup(p, pin);
     }
-    else if (pc->subject[0]) {
-        /* A refusal recorded once the handshake failed: what was seen. */
-        ev.have_cert = 1;
-        ev.days_left = pc->days_left;
-        ev.subject = pc->subject;
-        ev.issuer = pc->issuer;
-    }
+
     if (ssl && SSL_get_current_cipher(ssl)) {
         ev.protocol = SSL_get_version(ssl);
         ev.cipher = SSL_get_cipher_name(ssl);
@@ -310,6 +308,15 @@ static int pin_matches(const apr_array_header_t *pins, X509 *cert)
     return 0;
 }
 
+static apr_status_t free_leaf(void *data)
+{
+    pr_conn *pc = data;
+
+    X509_free(pc->leaf);
+    pc->leaf = NULL;
+    return APR_SUCCESS;
+}
+
 /* Judge the peer: leaf and chain (verified chain on a full handshake,
  * the certificates the peer sent on a resumed one). Logs and records. */
 static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, SSL *ssl)
@@ -325,6 +332,14 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, SSL *ssl)
 
     obs.chain_errors = pc->chain_errors;
     obs.have_cert = leaf != NULL;
+    if (leaf && leaf != pc->leaf) {
+        if (!pc->leaf) {
+            apr_pool_cleanup_register(pc->c->pool, pc, free_leaf, apr_pool_cleanup_null);
+        }
+        X509_free(pc->leaf);
+        X509_up_ref(leaf);
+        pc->leaf = leaf;
+    }
     if (leaf) {
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
         if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
