@@ -988,7 +988,7 @@ static const char css[] =
     "table.pr td.expiring { background: #fff2a0; font-weight: bold; }\n"
     "table.pr td.expired { background: #f08080; font-weight: bold; }\n"
     "table.pr td.bad { color: #a00; font-weight: bold; }\n"
-    "table.pr td.mono { font-family: monospace; }\n"
+    "table.pr td.mono { font-family: monospace; font-size: 85%; word-break: break-all; max-width: 14em; }\n"
     "</style>\n";
 
 static const char *html_reasons(apr_pool_t *p, const apr_uint64_t *counts, apr_uint64_t total)
