@@ -158,21 +158,72 @@ static const pr_dir_conf *walk_sections(apr_pool_t *p, server_rec *s,
     return c;
 }
 
+/* The effective configuration of each static worker, computed once per
+ * configuration generation: walking the sections is O(sections) per
+ * worker, and start-up asks several times (check_config in both passes,
+ * the status table). Filled while the configuration is read and used
+ * read-only afterwards (health checks ask from their threads). */
+static apr_hash_t *worker_confs;
+static apr_pool_t *worker_confs_pool;
+
+static apr_status_t worker_confs_forget(void *data)
+{
+    (void)data;
+    worker_confs = NULL;
+    worker_confs_pool = NULL;
+    return APR_SUCCESS;
+}
+
+void pr_config_generation(apr_pool_t *pconf)
+{
+    worker_confs_pool = pconf;
+    worker_confs = apr_hash_make(pconf);
+    apr_pool_cleanup_register(pconf, NULL, worker_confs_forget, apr_pool_cleanup_null);
+}
+
 const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
                                       ap_conf_vector_t *base, proxy_worker *w)
 {
-    const pr_dir_conf *c = pr_conf_of(base ? base : s->lookup_defaults);
+    const pr_dir_conf *c;
 
-    if (!base && w->balancer) {
-        /* Without a request: the balancer's sections first. */
-        c = walk_sections(p, s, c, w->balancer->s->name);
+    if (!base && worker_confs) {
+        /* Balancer members are shared by the copies mod_proxy makes of a
+         * balancer for each vhost: the key is the pair. */
+        struct { server_rec *s; proxy_worker *w; } key;
+
+        memset(&key, 0, sizeof(key));
+        key.s = s;
+        key.w = w;
+        if ((c = apr_hash_get(worker_confs, &key, sizeof(key))) != NULL) {
+            return c;
+        }
+        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
+            c = pr_conf_walk(worker_confs_pool, s, pr_conf_of(s->lookup_defaults), w);
+            apr_hash_set(worker_confs, apr_pmemdup(worker_confs_pool, &key, sizeof(key)),
+                         sizeof(key), c);
+            return c;
+        }
     }
-    if (!base || w->balancer) {
+    c = pr_conf_of(base ? base : s->lookup_defaults);
+    if (!base) {
+        return pr_conf_walk(p, s, c, w);
+    }
+    if (w->balancer) {
         /* A request's per_dir_config already holds the sections matching
          * its URL; a balancer member's own sections are more specific. */
         c = walk_sections(p, s, c, w->s->name);
     }
     return c;
+}
+
+/* Without a request: the balancer's sections, then the worker's. */
+const pr_dir_conf *pr_conf_walk(apr_pool_t *p, server_rec *s, const pr_dir_conf *c,
+                                proxy_worker *w)
+{
+    if (w->balancer) {
+        c = walk_sections(p, s, c, w->balancer->s->name);
+    }
+    return walk_sections(p, s, c, w->s->name);
 }
 
 /* ------------------------------------------------------------------ */

@@ -76,6 +76,11 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir);
 void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 extern const command_rec pr_cmds[];
 
+/* The per-generation cache of static workers' configurations (pre_config). */
+void pr_config_generation(apr_pool_t *pconf);
+const pr_dir_conf *pr_conf_walk(apr_pool_t *p, server_rec *s, const pr_dir_conf *c,
+                                proxy_worker *w);
+
 /* Effective values (defaults applied). */
 #define PR_EFF(c, field, dflt) ((c)->field == PR_UNSET ? (dflt) : (c)->field)
 int pr_eff_crl_check(const pr_dir_conf *c);

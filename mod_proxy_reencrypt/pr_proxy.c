@@ -392,9 +392,18 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return rv;
 }
 
+static int pr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    pr_config_generation(pconf);
+    return OK;
+}
+
 void pr_proxy_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(pr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     proxy_hook_scheme_handler(pr_scheme_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(pr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }
