@@ -47,6 +47,8 @@ done
 if [ $QUICK = 1 ]; then DUR=2 CG_N=20 SU_REPS=1; else DUR=10 CG_N=200 SU_REPS=3; fi
 CONNS=32 THREADS=1
 PHASES=" ${BENCH_PHASES:-load cg startup} "   # development: BENCH_PHASES="cg" etc.
+# A partial run prints its tables but never replaces the full results.
+[ -z "${BENCH_PHASES:-}" ] || [ "$WRITE" = 1 -a -n "${BENCH_FORCE_WRITE:-}" ] || WRITE=0
 has() { [[ $PHASES == *" $1 "* ]]; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
