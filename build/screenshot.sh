@@ -26,6 +26,8 @@ rm -f "$OUT"
 HOME=${HOME:-$PROFILE}
 [ -w "$HOME" ] || HOME=$PROFILE
 export HOME
+# not under the test run's ASan preload (MPR_ASAN=1): chromium is no httpd
+unset LD_PRELOAD ASAN_OPTIONS
 timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$PROFILE" --screenshot="$OUT" --window-size=1400,900 "$URL" 2>&1 \

@@ -1007,7 +1007,9 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         }
         /* Anything but "err" makes ap_proxy_pass_brigade answer 502. */
         apr_table_setn(c->notes, "SSL_connect_rv", "refused");
-        if (pc->balancer_member && pc->worker
+        /* Not for health checks: mod_proxy_hcheck sets its own failed
+         * state only on a worker that is not already in error. */
+        if (pc->r && pc->balancer_member && pc->worker
             && !(pc->worker->s->status & PROXY_WORKER_IGNORE_ERRORS)) {
             pc->worker->s->error_time = apr_time_now();
             pc->worker->s->status |= PROXY_WORKER_IN_ERROR;

@@ -76,8 +76,11 @@ SKIP: {
     my $bad  = Apache::Test::vars('t_logs') . '/id_be_hcbad.log';
     my $good = Apache::Test::vars('t_logs') . '/id_be_hcgood.log';
     my $badport = vhost_port('id_be_hcbad');
-    # the checks run every second from start-up; give them 3 s
-    sleep 3.2;
+    # the checks run every second from start-up: wait until one has
+    # refused the bad member (up to 20 s on a slow or sanitized build),
+    # then a check interval more for the worker state to be updated
+    wait_log(0, qr/PRE1010: refused backend \S*localhost:$badport\S* .*health check/, 20);
+    sleep 1.5;
     my $gmark = file_mark($good);
     my @codes;
     my $ok = 0;
