@@ -11,7 +11,6 @@
 
 #include "apr_strings.h"
 #include "apr_fnmatch.h"
-#include "apr_thread_mutex.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -97,6 +97,12 @@ static const char *first_of(apr_pool_t *p, const char *list)
     return v;
 }
 
+/* A trusted proxy's single value for header id (the first of a list). */
+static const char *trusted_first(apr_pool_t *p, int trusted, const incoming *in, int id)
+{
+    return trusted && in->val[id] ? first_of(p, in->val[id]) : NULL;
+}
+
 static void compute(request_rec *r, const pr_dir_conf *conf, pr_fwd_values *out)
 {
     conn_rec *c = r->connection;
@@ -139,32 +145,32 @@ static void compute(request_rec *r, const pr_dir_conf *conf, pr_fwd_values *out)
                           c->client_ip);
         }
     }
-    if (trusted && (v = in.val[PR_HDR_X_REAL_IP]) != NULL && !in.val[PR_HDR_X_FORWARDED_FOR]
-        && pr_ip_literal(first_of(p, v), strlen(first_of(p, v)))) {
-        out->real_ip = first_of(p, v);
+    if (!in.val[PR_HDR_X_FORWARDED_FOR]
+        && (v = trusted_first(p, trusted, &in, PR_HDR_X_REAL_IP)) != NULL
+        && pr_ip_literal(v, strlen(v))) {
+        out->real_ip = v;
     }
 
     /* X-Forwarded-Proto, -Host, -Port: one value, a trusted proxy's if it
      * sent a valid one (it saw the client's connection), else ours. */
     out->proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
-    if (trusted && (v = in.val[PR_HDR_X_FORWARDED_PROTO]) != NULL
-        && pr_proto_valid(first_of(p, v), strlen(first_of(p, v)))) {
-        out->proto = first_of(p, v);
+    if ((v = trusted_first(p, trusted, &in, PR_HDR_X_FORWARDED_PROTO)) != NULL
+        && pr_proto_valid(v, strlen(v))) {
+        out->proto = v;
     }
     out->host = apr_table_get(r->headers_in, "Host");
     if (!out->host) {
         out->host = r->hostname ? r->hostname : r->server->server_hostname;
     }
-    if (trusted && (v = in.val[PR_HDR_X_FORWARDED_HOST]) != NULL
-        && pr_host_valid(first_of(p, v), strlen(first_of(p, v)))) {
-        out->host = first_of(p, v);
+    if ((v = trusted_first(p, trusted, &in, PR_HDR_X_FORWARDED_HOST)) != NULL
+        && pr_host_valid(v, strlen(v))) {
+        out->host = v;
     }
     out->port = apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
-    if (trusted && (v = in.val[PR_HDR_X_FORWARDED_PORT]) != NULL) {
+    if ((v = trusted_first(p, trusted, &in, PR_HDR_X_FORWARDED_PORT)) != NULL) {
         long port;
-        const char *f = first_of(p, v);
-        if (pr_parse_uint(f, strlen(f), 1, 65535, &port) == 0) {
-            out->port = f;
+        if (pr_parse_uint(v, strlen(v), 1, 65535, &port) == 0) {
+            out->port = v;
         }
     }
 

@@ -445,15 +445,6 @@ static void each_worker(apr_pool_t *p, server_rec *main_s, worker_fn fn, void *b
     }
 }
 
-/* The effective configuration of a static backend: pr_conf_for_worker
- * walks the <Proxy> sections the way mod_proxy does per request. */
-static const pr_dir_conf *startup_conf(apr_pool_t *p, server_rec *s,
-                                       proxy_balancer *b, proxy_worker *w)
-{
-    (void)b;
-    return pr_conf_for_worker(p, s, NULL, w);
-}
-
 typedef struct {
     slot_key key;
     int policy;
@@ -480,7 +471,7 @@ static void collect_one(void *baton, apr_pool_t *p, server_rec *s,
     }
     sb = apr_array_push(set->list);
     sb->key = k;
-    sb->policy = PR_EFF(startup_conf(p, s, b, w), policy, PR_DEFAULT_POLICY);
+    sb->policy = PR_EFF(pr_conf_for_worker(p, s, NULL, w), policy, PR_DEFAULT_POLICY);
     apr_hash_set(set->seen, text, APR_HASH_KEY_STRING, sb);
 }
 
@@ -1194,7 +1185,7 @@ static void dump_one(void *baton, apr_pool_t *p, server_rec *s,
 {
     dump_ctx *d = baton;
     apr_file_t *out = d->out;
-    const pr_dir_conf *c = startup_conf(p, s, b, w);
+    const pr_dir_conf *c = pr_conf_for_worker(p, s, NULL, w);
     const char *v;
     int i;
 
