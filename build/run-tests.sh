@@ -32,7 +32,7 @@ fi
 rm -f "$OUT"/*.tap
 TEST_USER=${MPR_TEST_USER:-nobody}
 # The pure core: every source that includes no httpd header.
-CORE=$(grep -L "pr_glue.h\|httpd.h" mod_proxy_reencrypt/*.c | tr "\n" " ")
+CORE=$(grep -L "pr_glue.h\|pr_tls.h\|httpd.h" mod_proxy_reencrypt/*.c | tr "\n" " ")
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -10,6 +10,7 @@
 static void register_hooks(apr_pool_t *p)
 {
     pr_proxy_register_hooks(p);
+    pr_handoff_register_hooks(p);
     pr_tls_register_hooks(p);
     pr_headers_register_hooks(p);
     pr_status_register_hooks(p);

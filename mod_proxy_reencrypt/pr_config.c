@@ -10,7 +10,6 @@
 #include "pr_glue.h"
 
 #include "apr_strings.h"
-#include "apr_fnmatch.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -21,7 +20,7 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir)
 {
     pr_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    (void)dir;
+    c->section = dir ? apr_pstrdup(p, dir) : NULL;
     c->policy = PR_UNSET;
     c->require_tls = PR_UNSET;
     c->verify = PR_UNSET;
@@ -44,6 +43,7 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const pr_dir_conf *base = basev, *add = addv;
     pr_dir_conf *m = apr_palloc(p, sizeof(*m));
+    int f;
 
     MERGE_INT(policy);
     MERGE_INT(require_tls);
@@ -86,6 +86,10 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(min_proto);
     MERGE_INT(session_cache);
     MERGE_INT(proxy_protocol);
+    MERGE_PTR(section);
+    for (f = 0; f < PR_F__COUNT; ++f) {
+        m->origin[f] = add->origin[f] ? add->origin[f] : base->origin[f];
+    }
     if (add->trusted) {
         m->trusted = add->trusted;
         m->trusted_text = add->trusted_text;
@@ -97,12 +101,16 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return m;
 }
 
-int pr_eff_crl_check(const pr_dir_conf *c)
+int pr_conf_sets_any(const pr_dir_conf *c)
 {
-    if (c->crl_check != PR_UNSET) {
-        return c->crl_check;
+    int f;
+
+    for (f = 0; c && f < PR_F__COUNT; ++f) {
+        if (c->origin[f]) {
+            return 1;
+        }
     }
-    return c->crl_file ? PR_CRL_CHAIN : PR_CRL_NONE;
+    return 0;
 }
 
 const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
@@ -115,114 +123,6 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
     };
     const pr_dir_conf *c = v ? ap_get_module_config(v, &proxy_reencrypt_module) : NULL;
     return c ? c : &unset;
-}
-
-/* Merge onto c every <Proxy> section of s that matches name, in
- * configuration order, the way mod_proxy's proxy_walk matches a request
- * URL (regex, fnmatch, or prefix). mod_proxy binds worker->section_config
- * only for <Proxy URL key=value> sections, so walking is the only way to
- * find the section of a worker without a request. */
-static const pr_dir_conf *walk_sections(apr_pool_t *p, server_rec *s,
-                                        const pr_dir_conf *c, const char *name)
-{
-    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
-    ap_conf_vector_t **sec;
-    int i;
-
-    if (!sconf || !sconf->sec_proxy) {
-        return c;
-    }
-    sec = (ap_conf_vector_t **)sconf->sec_proxy->elts;
-    for (i = 0; i < sconf->sec_proxy->nelts; ++i) {
-        proxy_dir_conf *pd = ap_get_module_config(sec[i], &proxy_module);
-        const pr_dir_conf *mine = ap_get_module_config(sec[i], &proxy_reencrypt_module);
-        int match;
-
-        if (!pd || !mine || !pd->p) {
-            continue;
-        }
-        if (pd->r) {
-            match = ap_regexec(pd->r, name, 0, NULL, 0) == 0;
-        }
-        else if (pd->p_is_fnmatch) {
-            match = apr_fnmatch(pd->p, name, 0) == APR_SUCCESS;
-        }
-        else {
-            match = strncmp(name, pd->p, strlen(pd->p)) == 0;
-        }
-        if (match) {
-            c = pr_merge_dir_conf(p, (void *)c, (void *)mine);
-        }
-    }
-    return c;
-}
-
-/* The effective configuration of each static worker, computed once per
- * configuration generation: walking the sections is O(sections) per
- * worker, and start-up asks several times (check_config in both passes,
- * the status table). Filled while the configuration is read and used
- * read-only afterwards (health checks ask from their threads). */
-static apr_hash_t *worker_confs;
-static apr_pool_t *worker_confs_pool;
-
-static apr_status_t worker_confs_forget(void *data)
-{
-    (void)data;
-    worker_confs = NULL;
-    worker_confs_pool = NULL;
-    return APR_SUCCESS;
-}
-
-void pr_config_generation(apr_pool_t *pconf)
-{
-    worker_confs_pool = pconf;
-    worker_confs = apr_hash_make(pconf);
-    apr_pool_cleanup_register(pconf, NULL, worker_confs_forget, apr_pool_cleanup_null);
-}
-
-const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
-                                      ap_conf_vector_t *base, proxy_worker *w)
-{
-    const pr_dir_conf *c;
-
-    if (!base && worker_confs) {
-        /* Balancer members are shared by the copies mod_proxy makes of a
-         * balancer for each vhost: the key is the pair. */
-        struct { server_rec *s; proxy_worker *w; } key;
-
-        memset(&key, 0, sizeof(key));
-        key.s = s;
-        key.w = w;
-        if ((c = apr_hash_get(worker_confs, &key, sizeof(key))) != NULL) {
-            return c;
-        }
-        if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_RUN_MPM) {
-            c = pr_conf_walk(worker_confs_pool, s, pr_conf_of(s->lookup_defaults), w);
-            apr_hash_set(worker_confs, apr_pmemdup(worker_confs_pool, &key, sizeof(key)),
-                         sizeof(key), c);
-            return c;
-        }
-    }
-    c = pr_conf_of(base ? base : s->lookup_defaults);
-    if (!base) {
-        return pr_conf_walk(p, s, c, w);
-    }
-    if (w->balancer) {
-        /* A request's per_dir_config already holds the sections matching
-         * its URL; a balancer member's own sections are more specific. */
-        c = walk_sections(p, s, c, w->s->name);
-    }
-    return c;
-}
-
-/* Without a request: the balancer's sections, then the worker's. */
-const pr_dir_conf *pr_conf_walk(apr_pool_t *p, server_rec *s, const pr_dir_conf *c,
-                                proxy_worker *w)
-{
-    if (w->balancer) {
-        c = walk_sections(p, s, c, w->balancer->s->name);
-    }
-    return walk_sections(p, s, c, w->s->name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -310,6 +210,15 @@ X509_STORE *pr_store_get(apr_pool_t *p, const char *file, const char *path,
 
 #define CONF(mc) ((pr_dir_conf *)(mc))
 
+/* Where a field was set, for the dump ("file:line"). */
+static const char *mark(cmd_parms *cmd, void *mc, pr_field f)
+{
+    CONF(mc)->origin[f] = cmd->directive
+        ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename, cmd->directive->line_num)
+        : "(command line)";
+    return NULL;
+}
+
 static const char *bad(cmd_parms *cmd, const char *fmt, const char *arg)
 {
     return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ",
@@ -323,7 +232,7 @@ static const char *set_policy(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of off, audit, enforce", arg);
     }
     CONF(mc)->policy = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_POLICY);
 }
 
 static const char *set_require_tls(cmd_parms *cmd, void *mc, const char *arg)
@@ -333,7 +242,7 @@ static const char *set_require_tls(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of on, off", arg);
     }
     CONF(mc)->require_tls = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_REQUIRE_TLS);
 }
 
 static const char *set_verify(cmd_parms *cmd, void *mc, const char *arg)
@@ -343,7 +252,7 @@ static const char *set_verify(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of chain, pin, off", arg);
     }
     CONF(mc)->verify = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_VERIFY);
 }
 
 static const char *set_ca(cmd_parms *cmd, void *mc, const char *arg)
@@ -374,7 +283,7 @@ static const char *set_ca(cmd_parms *cmd, void *mc, const char *arg)
     if (!CONF(mc)->store) {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
     }
-    return NULL;
+    return mark(cmd, mc, PR_F_CA);
 }
 
 static const char *set_depth(cmd_parms *cmd, void *mc, const char *arg)
@@ -384,7 +293,7 @@ static const char *set_depth(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not a number of CA certificates from 0 to 100", arg);
     }
     CONF(mc)->depth = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_DEPTH);
 }
 
 static const char *set_expect(cmd_parms *cmd, void *mc, const char *arg)
@@ -398,7 +307,7 @@ static const char *set_expect(cmd_parms *cmd, void *mc, const char *arg)
         c->expect = apr_array_make(cmd->pool, 2, sizeof(const char *));
     }
     APR_ARRAY_PUSH(c->expect, const char *) = apr_pstrdup(cmd->pool, arg);
-    return NULL;
+    return mark(cmd, mc, PR_F_EXPECT);
 }
 
 static const char *set_sni(cmd_parms *cmd, void *mc, const char *arg)
@@ -408,11 +317,11 @@ static const char *set_sni(cmd_parms *cmd, void *mc, const char *arg)
 
     if (!strcasecmp(arg, "auto")) {
         c->sni = PR_SNI_AUTO;
-        return NULL;
+        return mark(cmd, mc, PR_F_SNI);
     }
     if (!strcasecmp(arg, "off")) {
         c->sni = PR_SNI_OFF;
-        return NULL;
+        return mark(cmd, mc, PR_F_SNI);
     }
     kind = pr_classify_name(arg, strlen(arg), 0);
     if (kind == 4 || kind == 6) {
@@ -424,7 +333,7 @@ static const char *set_sni(cmd_parms *cmd, void *mc, const char *arg)
     }
     c->sni = PR_SNI_NAME;
     c->sni_name = apr_pstrdup(cmd->pool, arg);
-    return NULL;
+    return mark(cmd, mc, PR_F_SNI);
 }
 
 static const char *set_expiry(cmd_parms *cmd, void *mc, const char *w, const char *r)
@@ -444,7 +353,7 @@ static const char *set_expiry(cmd_parms *cmd, void *mc, const char *w, const cha
     }
     c->warn_days = warn;
     c->refuse_days = refuse;
-    return NULL;
+    return mark(cmd, mc, PR_F_EXPIRY);
 }
 
 static const char *set_pin(cmd_parms *cmd, void *mc, const char *arg)
@@ -460,7 +369,7 @@ static const char *set_pin(cmd_parms *cmd, void *mc, const char *arg)
         c->pins = apr_array_make(cmd->pool, 2, 32);
     }
     memcpy(apr_array_push(c->pins), pin, 32);
-    return NULL;
+    return mark(cmd, mc, PR_F_PINS);
 }
 
 static apr_status_t crls_cleanup(void *data)
@@ -493,7 +402,7 @@ static const char *set_crl_file(cmd_parms *cmd, void *mc, const char *arg)
     apr_pool_cleanup_register(cmd->pool, crls, crls_cleanup, apr_pool_cleanup_null);
     c->crl_file = path;
     c->crls = crls;
-    return NULL;
+    return mark(cmd, mc, PR_F_CRL_FILE);
 }
 
 static const char *set_crl_check(cmd_parms *cmd, void *mc, const char *arg)
@@ -503,7 +412,7 @@ static const char *set_crl_check(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of none, leaf, chain", arg);
     }
     CONF(mc)->crl_check = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_CRL_CHECK);
 }
 
 static const char *set_fwd(cmd_parms *cmd, void *mc, const char *arg)
@@ -513,7 +422,7 @@ static const char *set_fwd(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of xff, rfc7239, both, off", arg);
     }
     CONF(mc)->fwd_mode = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_FORWARDED);
 }
 
 static const char *set_trusted(cmd_parms *cmd, void *mc, const char *arg)
@@ -543,7 +452,7 @@ static const char *set_trusted(cmd_parms *cmd, void *mc, const char *arg)
     c->trusted_text = c->trusted_text
         ? apr_pstrcat(cmd->pool, c->trusted_text, " ", arg, NULL)
         : apr_pstrdup(cmd->pool, arg);
-    return NULL;
+    return mark(cmd, mc, PR_F_TRUSTED);
 }
 
 /* Client certificates: one load per (cert, key) pair and generation. */
@@ -658,7 +567,7 @@ static const char *set_client_cert(cmd_parms *cmd, void *mc, const char *cert,
                      "(%s line %d)", cmd->cmd->name, cert_file, c->client->days_left,
                      cmd->directive->filename, cmd->directive->line_num);
     }
-    return NULL;
+    return mark(cmd, mc, PR_F_CLIENT_CERT);
 }
 
 static const char *set_min_proto(cmd_parms *cmd, void *mc, const char *arg)
@@ -668,7 +577,7 @@ static const char *set_min_proto(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of TLSv1.2, TLSv1.3", arg);
     }
     CONF(mc)->min_proto = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_MIN_PROTO);
 }
 
 static const char *set_session_cache(cmd_parms *cmd, void *mc, const char *arg)
@@ -678,7 +587,7 @@ static const char *set_session_cache(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, "'%s' is not one of on, off", arg);
     }
     CONF(mc)->session_cache = v;
-    return NULL;
+    return mark(cmd, mc, PR_F_SESSION_CACHE);
 }
 
 static const char *set_proxy_protocol(cmd_parms *cmd, void *mc, const char *arg)
@@ -688,7 +597,7 @@ static const char *set_proxy_protocol(cmd_parms *cmd, void *mc, const char *arg)
     else if (!strcasecmp(arg, "v1")) c->proxy_protocol = 1;
     else if (!strcasecmp(arg, "v2")) c->proxy_protocol = 2;
     else return bad(cmd, "'%s' is not one of off, v1, v2", arg);
-    return NULL;
+    return mark(cmd, mc, PR_F_PROXY_PROTOCOL);
 }
 
 #define PR_CTX (RSRC_CONF | PROXY_CONF)

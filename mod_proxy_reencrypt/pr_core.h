@@ -106,31 +106,4 @@ int pr_proxy_header(int version, const char *src, unsigned sport,
                     const char *dst, unsigned dport,
                     unsigned char *out, size_t cap);
 
-/* What the TLS layer saw during one handshake: everything pr_decide
- * needs and nothing that ties it to OpenSSL. */
-typedef struct {
-    unsigned chain_errors;   /* PR_REASON_BIT()s mapped from X509 errors */
-    int have_cert;           /* the peer sent a certificate */
-    int name_checked;        /* names were compared */
-    int name_ok;             /* ... and one matched */
-    int pins_configured;     /* pins were configured */
-    int pin_ok;              /* ... and one matched where the mode says */
-    long days_left;          /* whole days until the leaf's notAfter */
-} pr_observation;
-
-/* The effective policy values pr_decide needs. */
-typedef struct {
-    pr_verify verify;
-    long warn_days;
-    long refuse_days;
-} pr_decision_policy;
-
-typedef struct {
-    pr_reason reason;        /* PR_REASON_NONE: acceptable */
-    int expiring_warning;    /* inside the warn window (not refused) */
-} pr_verdict;
-
-/* Combine the observation with the policy. Pure and total. */
-pr_verdict pr_decide(const pr_decision_policy *pol, const pr_observation *obs);
-
 #endif

@@ -3,8 +3,10 @@
  *
  * mod_proxy_reencrypt.c  module record and hook registration
  * pr_config.c            directives, create/merge, trust stores
- * pr_tls.c               mod_ssl hooks: per-connection policy and verdict
+ * pr_tls*.c             mod_ssl side (see pr_tls.h)
  * pr_proxy.c             mod_proxy hooks: per-request context, start-up checks
+ * pr_resolve.c           the resolved policy of a backend (precedence, caches)
+ * pr_handoff.c           request -> backend connection hand-off, health checks
  */
 #ifndef PR_GLUE_H
 #define PR_GLUE_H
@@ -21,6 +23,8 @@
 #include <openssl/x509.h>
 
 #include "pr_core.h"
+#include "pr_policy.h"
+#include "pr_decide.h"
 
 extern module AP_MODULE_DECLARE_DATA proxy_reencrypt_module;
 #ifndef PR_MODULE_RECORD   /* AP_DECLARE_MODULE defines it there */
@@ -59,6 +63,10 @@ typedef struct {
     int min_proto;                  /* 0x0303 / 0x0304 or PR_UNSET */
     int session_cache;              /* 0/1 or PR_UNSET */
     int proxy_protocol;             /* 0 off, 1 v1, 2 v2, or PR_UNSET */
+    const char *origin[PR_F__COUNT];/* "file:line" of the directive that
+                                       set each field here; NULL: unset */
+    const char *section;            /* the <Proxy> section's path, NULL for
+                                       server/vhost (merged: the last one) */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once
@@ -76,22 +84,26 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir);
 void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 extern const command_rec pr_cmds[];
 
-/* The per-generation cache of static workers' configurations (pre_config). */
-void pr_config_generation(apr_pool_t *pconf);
-const pr_dir_conf *pr_conf_walk(apr_pool_t *p, server_rec *s, const pr_dir_conf *c,
-                                proxy_worker *w);
-
-/* Effective values (defaults applied). */
+/* Effective values of a raw field set (forwarded headers only; the TLS
+ * policy is read from a pr_resolved). */
 #define PR_EFF(c, field, dflt) ((c)->field == PR_UNSET ? (dflt) : (c)->field)
-int pr_eff_crl_check(const pr_dir_conf *c);
 
 /* Our configuration for a config vector (never NULL). */
 const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v);
-/* The effective configuration for a worker: the vhost's defaults, then
- * the balancer's <Proxy> section, then the worker's own. */
-const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
-                                      ap_conf_vector_t *base,
-                                      proxy_worker *w);
+/* Does this scope set any policy field? */
+int pr_conf_sets_any(const pr_dir_conf *c);
+
+/* pr_resolve.c: the resolved policy of a backend (see pr_policy.h),
+ * interned: the same (vhost, matching sections) always gives the same
+ * pointer, computed once. */
+void pr_resolve_generation(apr_pool_t *pconf);
+void pr_resolve_child_init(apr_pool_t *pchild);
+/* A request's backend: balancer_url is the request's balancer URL (NULL
+ * outside a balancer), url the backend URL mod_proxy will use. */
+const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
+                                 const char *balancer_url, const char *url);
+/* A configured worker without a request (start-up, health checks). */
+const pr_resolved *pr_policy_for_worker(server_rec *s, proxy_worker *w);
 
 /* The trust store for (file, path), loaded at configuration time, once
  * per configuration generation and shared by every backend that names
@@ -99,30 +111,38 @@ const pr_dir_conf *pr_conf_for_worker(apr_pool_t *p, server_rec *s,
 X509_STORE *pr_store_get(apr_pool_t *pconf, const char *file,
                          const char *path, const char **err);
 
-/* What pr_proxy.c hands to pr_tls.c for the backend connection about to
- * be opened by this thread: see pr_proxy.c for why this is per thread. */
+/* What the scheme handler hands to the TLS side for the backend
+ * connection this thread is about to open or reuse (pr_handoff.c). */
 typedef struct {
-    request_rec *r;
+    request_rec *r;                 /* NULL for a health check */
     proxy_worker *worker;
-    const pr_dir_conf *conf;
+    const pr_resolved *pol;
     const char *backend;            /* scheme://host:port as configured */
+    const char *requested;          /* the name mod_proxy asks for (SNI) */
+    int from_client;                /* ... is the client's Host */
     int balancer_member;
     apr_uint32_t seq;               /* tells requests apart (pointers repeat) */
 } pr_request_ctx;
 
+/* pr_handoff.c */
+void pr_handoff_set(request_rec *r, pr_request_ctx *ctx);
 const pr_request_ctx *pr_current_request(void);
+/* The context of a backend connection opened without a request on this
+ * thread (mod_proxy_hcheck): from the configuration mod_proxy bound to
+ * the connection and the address connected to. NULL if none applies. */
 pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname);
+void pr_handoff_register_hooks(apr_pool_t *p);
 
 /* One handshake (or plaintext refusal) as pr_tls.c / pr_proxy.c saw it:
  * what pr_status.c counts in shared memory and shows. Strings may be
  * NULL; they are copied. */
-typedef enum { PR_VERDICT_OK = 0, PR_VERDICT_REFUSED = 1, PR_VERDICT_AUDIT = 2 } pr_verdict_kind;
 typedef struct {
     const char *backend;            /* scheme://host:port */
     const char *vhost;              /* server_hostname:port */
     int policy;                     /* pr_policy in force */
     pr_verdict_kind verdict;
     pr_reason reason;               /* PR_REASON_NONE when ok */
+    int client_fault;               /* refused for a client-chosen name */
     int resumed;                    /* the handshake resumed a session */
     int expiring;                   /* inside the warn window */
     long days_left;                 /* of the peer's leaf; valid if have_cert */
@@ -140,14 +160,15 @@ void pr_status_register_hooks(apr_pool_t *p);
 int pr_status_should_warn(const char *backend, const char *vhost);
 
 /* pr_headers.c: forwarded headers for this request (scheme handler). */
-void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const char *url);
+void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
+                        const char *url);
 void pr_headers_register_hooks(apr_pool_t *p);
 
 /* Registration, called from the module record. */
 void pr_proxy_register_hooks(apr_pool_t *p);
 void pr_tls_register_hooks(apr_pool_t *p);
 
-/* pr_tls.c: server name for messages. */
+/* pr_handoff.c: server name for messages. */
 const char *pr_vhost_name(apr_pool_t *p, server_rec *s);
 
 #endif

@@ -235,12 +235,14 @@ static void set_values(request_rec *r, const pr_fwd_values *v)
     }
 }
 
-void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const char *url)
+void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
+                        const char *url)
 {
     pr_fwd_values *v = ap_get_module_config(r->request_config, &proxy_reencrypt_module);
     const request_rec *q;
     proxy_dir_conf *dconf;
 
+    (void)pol;
     if (r->proxyreq != PROXYREQ_REVERSE) {
         return;
     }

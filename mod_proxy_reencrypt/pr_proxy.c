@@ -7,14 +7,7 @@
  *   module's pre_request hook never runs for balancer requests, because
  *   mod_proxy_balancer answers that RUN_FIRST hook). It works out the
  *   effective policy for that backend and refuses plaintext backends.
- * - The backend conn_rec that mod_ssl later hands to
- *   ssl_hook_pre_handshake carries no pointer to the request or the
- *   worker. mod_proxy_http creates and connects it on the same thread,
- *   inside the scheme handler that runs right after ours, so the context
- *   is handed over in a thread-local variable that is set here, read in
- *   pr_tls.c, and cleared with the request pool (only if it still points
- *   at this request: the pool may be destroyed on another thread by the
- *   event MPM's write completion).
+ * - The context is handed to the TLS side through pr_handoff.c.
  * - check_config: static plaintext backends under enforce stop start-up,
  *   in `apachectl -t` too (post_config does not run there).
  */
@@ -26,21 +19,7 @@
 #include "http_request.h"
 #include "http_protocol.h"
 
-static __thread pr_request_ctx *current;
 static apr_uint32_t request_seq;
-
-const pr_request_ctx *pr_current_request(void)
-{
-    return current;
-}
-
-static apr_status_t clear_current(void *data)
-{
-    if (current == data) {
-        current = NULL;
-    }
-    return APR_SUCCESS;
-}
 
 /* "scheme://host:port" of a URL, for messages. */
 static const char *backend_of_url(apr_pool_t *p, const char *url)
@@ -60,182 +39,97 @@ static int is_generic_worker(proxy_server_conf *sconf, proxy_worker *w)
         || !strncmp(w->s->name, "proxy:", 6);
 }
 
-static void record_plaintext(request_rec *r, const char *backend, int policy)
+static void record_plaintext(request_rec *r, const char *backend, const pr_outcome *o)
 {
     pr_event ev;
 
     memset(&ev, 0, sizeof(ev));
     ev.backend = backend;
     ev.vhost = pr_vhost_name(r->pool, r->server);
-    ev.policy = policy;
-    ev.verdict = policy == PR_POLICY_ENFORCE ? PR_VERDICT_REFUSED : PR_VERDICT_AUDIT;
+    ev.policy = o->kind == PR_VERDICT_REFUSED ? PR_POLICY_ENFORCE : PR_POLICY_AUDIT;
+    ev.verdict = o->kind;
     ev.reason = PR_REASON_PLAINTEXT;
     pr_status_record(r->server, &ev);
+}
+
+/* The name mod_proxy will ask the backend for (SNI and name check): the
+ * client's Host under ProxyPreserveHost, else the URL's host. */
+static const char *requested_name(request_rec *r, const char *url, int *from_client)
+{
+    proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
+    apr_uri_t uri;
+
+    *from_client = 0;
+    if (dconf && dconf->preserve_host) {
+        *from_client = r->hostname != NULL;
+        return r->hostname;
+    }
+    if (apr_uri_parse(r->pool, url, &uri) == APR_SUCCESS) {
+        return uri.hostname;
+    }
+    return NULL;
 }
 
 static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                              proxy_server_conf *sconf, char *url,
                              const char *proxyhost, apr_port_t proxyport)
 {
-    const pr_dir_conf *conf;
-    const char *colon;
+    const char *colon, *balancer_url = NULL, *backend;
     pr_request_ctx *ctx;
-    int policy;
+    pr_verdict v = { PR_REASON_PLAINTEXT, 0, 0 };
+    pr_outcome o;
 
     (void)proxyhost;
     (void)proxyport;
-    conf = pr_conf_for_worker(r->pool, r->server, r->per_dir_config, worker);
-    policy = PR_EFF(conf, policy, PR_DEFAULT_POLICY);
-
-    /* Every attempt gets a context, policy off included: a connection
-     * opened for an exempt scope may be pooled and later serve a strict
-     * one, and the TLS side must know which scope it was opened for. */
+    if (worker->balancer) {
+        balancer_url = (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
+                     ? r->filename + 6 : worker->balancer->s->name;
+    }
+    /* Every attempt gets a context, policy off included: a pooled
+     * connection opened for one scope must never serve another. */
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->r = r;
     ctx->worker = worker;
-    ctx->conf = conf;
+    ctx->pol = pr_policy_for(r->server, worker, balancer_url, url);
     ctx->seq = apr_atomic_inc32(&request_seq) + 1;
     ctx->balancer_member = worker->balancer != NULL;
     ctx->backend = is_generic_worker(sconf, worker)
         ? backend_of_url(r->pool, url)
         : ap_proxy_worker_name(r->pool, worker);
-    current = ctx;
-    apr_pool_cleanup_register(r->pool, ctx, clear_current, apr_pool_cleanup_null);
-    if (policy == PR_POLICY_OFF) {
+    ctx->requested = requested_name(r, url, &ctx->from_client);
+    pr_handoff_set(r, ctx);
+    if (ctx->pol->policy == PR_POLICY_OFF) {
         return DECLINED;
     }
-    pr_forwarded_apply(r, conf, url);
+    pr_forwarded_apply(r, pr_conf_of(r->per_dir_config), ctx->pol, url);
 
     colon = ap_strchr_c(url, ':');
-    if (!colon) {
+    if (!colon || pr_scheme_is_tls(url, (size_t)(colon - url)) || !ctx->pol->require_tls) {
+        if (colon && ctx->pol->proxy_protocol) {
+            /* The PROXY header names one client per backend connection. */
+            apr_table_setn(r->subprocess_env, "proxy-nokeepalive", "1");
+        }
         return DECLINED;
     }
-    if (!pr_scheme_is_tls(url, (size_t)(colon - url))) {
-        const char *backend;
-
-        if (!PR_EFF(conf, require_tls, PR_DEFAULT_REQUIRE_TLS)) {
-            return DECLINED;
-        }
-        /* Static backends were judged at start-up: under enforce they
-         * cannot exist, under audit they were logged once there. */
-        if (policy == PR_POLICY_AUDIT && !is_generic_worker(sconf, worker)) {
-            return DECLINED;
-        }
-        backend = backend_of_url(r->pool, url);
-        record_plaintext(r, backend, policy);
-        if (policy == PR_POLICY_ENFORCE) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PRE(1001)
-                          "refused backend %s (vhost %s): reason=plaintext; "
-                          "ProxyReencryptRequireTLS needs https://, wss:// or h2://",
-                          backend, pr_vhost_name(r->pool, r->server));
-            apr_table_setn(r->notes, "REENCRYPT_BACKEND", backend);
-            apr_table_setn(r->notes, "REENCRYPT_VERDICT", "refused");
-            apr_table_setn(r->notes, "REENCRYPT_REASON", "plaintext");
-            return HTTP_BAD_GATEWAY;
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PRE(1002)
-                      "would refuse backend %s (vhost %s): reason=plaintext",
-                      backend, pr_vhost_name(r->pool, r->server));
+    /* Static backends were judged at start-up: under enforce they cannot
+     * exist, under audit they were logged once there. */
+    if (ctx->pol->policy == PR_POLICY_AUDIT && !is_generic_worker(sconf, worker)) {
         return DECLINED;
     }
-
-    if (PR_EFF(conf, proxy_protocol, 0)) {
-        /* The PROXY header names one client per backend connection. */
-        apr_table_setn(r->subprocess_env, "proxy-nokeepalive", "1");
+    backend = backend_of_url(r->pool, url);
+    o = pr_outcome_of(ctx->pol->policy, &v, 0, 0, 0);
+    record_plaintext(r, backend, &o);
+    ap_log_rerror(APLOG_MARK, o.log_level, 0, r, PRE(1001)
+                  "%s backend %s (vhost %s): reason=plaintext; "
+                  "ProxyReencryptRequireTLS needs https://, wss:// or h2://",
+                  o.word, backend, pr_vhost_name(r->pool, r->server));
+    if (!o.refuse) {
+        return DECLINED;
     }
-    return DECLINED;
-}
-
-/* A backend connection opened without a request on this thread: the
- * health checks of mod_proxy_hcheck, from its watchdog threads. Find the
- * configured worker, as mod_proxy uses worker->section_config when it has
- * no request: by host name and port when mod_proxy named the host (the
- * note), else by port and address, and only if that is unambiguous. */
-static int worker_matches(proxy_worker *w, conn_rec *c, apr_port_t port,
-                          const char *hostname)
-{
-    if (w->s->port != port) {
-        return 0;
-    }
-    if (hostname) {
-        return !strcasecmp(w->s->hostname_ex, hostname);
-    }
-    return !strcmp(w->s->hostname_ex, c->client_ip)
-        || !strcasecmp(w->s->hostname_ex, "localhost")
-        || pr_classify_name(w->s->hostname_ex, strlen(w->s->hostname_ex), 0) == PR_NAME_DNS;
-}
-
-static int worker_at(proxy_worker *w, conn_rec *c)
-{
-    apr_sockaddr_t *sa;
-
-    if (!c->client_addr
-        || apr_sockaddr_info_get(&sa, w->s->hostname_ex, APR_UNSPEC, w->s->port, 0,
-                                 c->pool) != APR_SUCCESS) {
-        return 0;
-    }
-    for (; sa; sa = sa->next) {
-        if (apr_sockaddr_equal(sa, c->client_addr)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname)
-{
-    server_rec *s = c->base_server;
-    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
-    apr_port_t port = c->client_addr ? c->client_addr->port : 0;
-    proxy_worker *found = NULL;
-    pr_request_ctx *ctx;
-    int i, j, matches = 0;
-
-    if (!sconf) {
-        return NULL;
-    }
-    for (i = 0; i < sconf->balancers->nelts; ++i) {
-        proxy_balancer *b = &((proxy_balancer *)sconf->balancers->elts)[i];
-        for (j = 0; j < b->workers->nelts; ++j) {
-            proxy_worker *w = ((proxy_worker **)b->workers->elts)[j];
-            if (worker_matches(w, c, port, hostname) && found != w) {
-                found = w;
-                ++matches;
-            }
-        }
-    }
-    for (i = 0; i < sconf->workers->nelts; ++i) {
-        proxy_worker *w = &((proxy_worker *)sconf->workers->elts)[i];
-        if (worker_matches(w, c, port, hostname) && found != w) {
-            found = w;
-            ++matches;
-        }
-    }
-    if (matches > 1 && !hostname) {
-        /* Several workers on this port: the one whose host resolves to
-         * the address connected to (health checks resolve it anyway). */
-        found = NULL;
-        matches = 0;
-        for (i = 0; i < sconf->balancers->nelts; ++i) {
-            proxy_balancer *b = &((proxy_balancer *)sconf->balancers->elts)[i];
-            for (j = 0; j < b->workers->nelts; ++j) {
-                proxy_worker *w = ((proxy_worker **)b->workers->elts)[j];
-                if (worker_matches(w, c, port, NULL) && worker_at(w, c) && found != w) {
-                    found = w;
-                    ++matches;
-                }
-            }
-        }
-    }
-    if (matches < 1) {
-        return NULL;
-    }
-    ctx = apr_pcalloc(c->pool, sizeof(*ctx));
-    ctx->worker = found;
-    ctx->conf = pr_conf_for_worker(c->pool, s, NULL, found);
-    ctx->balancer_member = found->balancer != NULL;
-    ctx->backend = ap_proxy_worker_name(c->pool, found);
-    return ctx;
+    apr_table_setn(r->notes, "REENCRYPT_BACKEND", backend);
+    apr_table_setn(r->notes, "REENCRYPT_VERDICT", "refused");
+    apr_table_setn(r->notes, "REENCRYPT_REASON", "plaintext");
+    return o.status;
 }
 
 /* ------------------------------------------------------------------ */
@@ -302,58 +196,23 @@ static int mod_ssl_has_anchors(server_rec *s)
 
 static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 {
-    const pr_dir_conf *c = pr_conf_for_worker(p, s, NULL, w);
-    int policy = PR_EFF(c, policy, PR_DEFAULT_POLICY);
+    const pr_resolved *pol = pr_policy_for_worker(s, w);
     const char *scheme = w->s->scheme;
+    pr_finding f;
 
-    if (policy == PR_POLICY_OFF) {
+    f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
+                           pol->ca_file || pol->ca_path || mod_ssl_has_anchors(s));
+    if (!f.code) {
         return OK;
     }
-    if (PR_EFF(c, verify, PR_DEFAULT_VERIFY) == PR_VERIFY_PIN
-        && (!c->pins || c->pins->nelts == 0)) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL, PRE(0010)
-                     "backend %s of vhost %s: ProxyReencryptVerify pin needs at "
-                     "least one ProxyReencryptPin",
-                     ap_proxy_worker_name(p, w), pr_vhost_name(p, s));
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    if (policy == PR_POLICY_ENFORCE && PR_EFF(c, verify, PR_DEFAULT_VERIFY) == PR_VERIFY_OFF) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL, PRE(0011)
-                     "backend %s of vhost %s: ProxyReencryptVerify off is not "
-                     "allowed under ProxyReencryptPolicy enforce (use pin for "
-                     "self-signed backends, or ProxyReencryptPolicy off to exempt it)",
-                     ap_proxy_worker_name(p, w), pr_vhost_name(p, s));
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    if (pr_scheme_is_tls(scheme, strlen(scheme))) {
-        if (policy == PR_POLICY_ENFORCE
-            && PR_EFF(c, verify, PR_DEFAULT_VERIFY) == PR_VERIFY_CHAIN
-            && !c->ca_file && !c->ca_path && !mod_ssl_has_anchors(s)) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL, PRE(0014)
-                         "backend %s of vhost %s has no trust anchor: set "
-                         "ProxyReencryptCACertificateFile (or mod_ssl's "
-                         "SSLProxyCACertificateFile), or pin it with "
-                         "ProxyReencryptVerify pin",
-                         ap_proxy_worker_name(p, w), pr_vhost_name(p, s));
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-        return OK;
-    }
-    if (!PR_EFF(c, require_tls, PR_DEFAULT_REQUIRE_TLS)) {
-        return OK;
-    }
-    if (policy == PR_POLICY_ENFORCE) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL, PRE(0012)
-                     "backend %s of vhost %s is plaintext (%s://): "
-                     "ProxyReencryptPolicy enforce requires TLS; use https://, or "
-                     "exempt it with ProxyReencryptPolicy off in its <Proxy> section",
-                     ap_proxy_worker_name(p, w), pr_vhost_name(p, s), scheme);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PRE(0013)
-                 "would refuse backend %s of vhost %s: reason=plaintext",
-                 ap_proxy_worker_name(p, w), pr_vhost_name(p, s));
-    return OK;
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | (f.error ? APLOG_ERR : APLOG_WARNING), 0,
+                 f.error ? NULL : s, "PRE%04d: backend %s%s%s of vhost %s %s "
+                 "(ProxyReencryptPolicy %s, set at %s)", f.code,
+                 ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
+                 w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), f.what,
+                 pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
+                 pol->origin[PR_F_POLICY] ? pol->origin[PR_F_POLICY] : "the default");
+    return f.error ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
 static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -396,13 +255,20 @@ static int pr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     (void)plog;
     (void)ptemp;
-    pr_config_generation(pconf);
+    pr_resolve_generation(pconf);
     return OK;
+}
+
+static void pr_proxy_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    pr_resolve_child_init(p);
 }
 
 void pr_proxy_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_child_init(pr_proxy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(pr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     proxy_hook_scheme_handler(pr_scheme_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(pr_check_config, NULL, NULL, APR_HOOK_MIDDLE);

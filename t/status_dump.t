@@ -34,7 +34,7 @@ my $conf = <<'EOF';
 </VirtualHost>
 EOF
 
-my ($rc, $out) = dump_reencrypt($conf);
+my ($rc, $out, $dumpfile) = dump_reencrypt($conf);
 is($rc, 0, 'apache2 -t -D DUMP_REENCRYPT exits 0') or diag($out);
 like($out, qr/^Syntax OK$/m, 'then says Syntax OK');
 like($out, qr/^st-dump:\d+ \(\S+:\d+\)$/m, 'the vhost is named, with its file and line') or diag($out);
@@ -46,8 +46,8 @@ for my $l (split /\n/, $out) {
         $cur = $1;
         $b{$cur} = { _balancer => $2 };
     }
-    elsif ($cur && $l =~ /^        (\S+)\s+(.*?)( \(default\))?$/) {
-        $b{$cur}{$1} = [$2, $3 ? 1 : 0];
+    elsif ($cur && $l =~ /^        (\S+)\s+(.*?) \((default|set at (\S+):(\d+))\)$/) {
+        $b{$cur}{$1} = [$2, $3 eq 'default' ? 1 : 0, $5];
     }
 }
 my ($plain) = grep { m{^https://localhost:9443/?$} } keys %b;
@@ -93,6 +93,23 @@ field_is($m6, 'verify-depth', qr/^3$/, 0, '9446 (balancer + member section)');
 field_is($m6, 'expiry', qr/^warn 40 days, refuse 10 days$/, 0, '9446 (balancer + member section)');
 field_is($m6, 'min-protocol', qr/^TLSv1\.3$/, 0, '9446 (balancer + member section)');
 field_is($m6, 'policy', qr/^enforce$/, 0, '9446 (balancer + member section)');
+
+# every field set says where: the file and line of its directive
+sub line_of {
+    my ($file, $re, $nth) = @_;
+    open my $fh, '<', $file or return 0;
+    my $n = 0;
+    while (my $l = <$fh>) { return $. if $l =~ $re && ++$n == ($nth || 1) }
+    return 0;
+}
+is($b{$over}{pins}[2], line_of($dumpfile, qr/ProxyReencryptPin/),
+   '9444: pins set at the line of its ProxyReencryptPin');
+is($b{$over}{policy}[2], line_of($dumpfile, qr/ProxyReencryptPolicy audit/),
+   '9444: policy set at the line of its <Proxy> ProxyReencryptPolicy');
+is($b{$m6}{'min-protocol'}[2], line_of($dumpfile, qr/ProxyReencryptMinProtocol/),
+   '9446: min-protocol set at the line in the member\'s own section');
+is($b{$m6}{'verify-depth'}[2], line_of($dumpfile, qr/ProxyReencryptVerifyDepth 3/),
+   '9446: verify-depth from the balancer\'s section');
 
 # defaults are marked as such
 my @dflt = grep { $b{$plain}{$_}[1] } grep { !/^_/ } keys %{ $b{$plain} || {} };

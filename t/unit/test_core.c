@@ -1,6 +1,6 @@
 /*
  * Unit tests of the pure core: keyword parsers, names, pins, schemes and
- * the verdict. With a PKI directory as argv[1] (build/pki.sh output) the
+ * reason names (decisions: test_decide.c). With a PKI directory as argv[1] (build/pki.sh output) the
  * OpenSSL facts layer (pr_x509.c) is tested on real certificates too.
  */
 #include "tap.h"
@@ -113,82 +113,8 @@ static void test_schemes(void)
     ok(!pr_scheme_is_tls(S("httpsx")), "httpsx is not https");
 }
 
-static pr_observation good_obs(void)
+static void test_reason_names(void)
 {
-    pr_observation o;
-    memset(&o, 0, sizeof(o));
-    o.have_cert = 1;
-    o.name_checked = 1;
-    o.name_ok = 1;
-    o.days_left = 200;
-    return o;
-}
-
-static void test_decide(void)
-{
-    pr_decision_policy chain = { PR_VERIFY_CHAIN, 30, 0 };
-    pr_decision_policy pin = { PR_VERIFY_PIN, 30, 0 };
-    pr_decision_policy off = { PR_VERIFY_OFF, 30, 0 };
-    pr_decision_policy window = { PR_VERIFY_CHAIN, 30, 7 };
-    pr_observation o = good_obs();
-    pr_verdict v;
-
-    v = pr_decide(&chain, &o);
-    is_int(v.reason, PR_REASON_NONE, "good backend accepted");
-    ok(!v.expiring_warning, "no warning far from expiry");
-
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED);
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "untrusted", "untrusted chain");
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_DEPTH);
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "depth", "too deep");
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_EXPIRED); o.days_left = -3;
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "expired", "expired");
-    o = good_obs(); o.days_left = -1;
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "expired",
-           "expired even without an OpenSSL error");
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "not-yet-valid", "not yet valid");
-    o = good_obs(); o.name_ok = 0;
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "name-mismatch", "name mismatch");
-    o = good_obs(); o.name_checked = 0; o.name_ok = 0;
-    is_int(pr_decide(&chain, &o).reason, PR_REASON_NONE, "no name to check: not a mismatch");
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_REVOKED);
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "revoked", "revoked");
-    o = good_obs(); o.have_cert = 0;
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "no-certificate", "no certificate");
-    o = good_obs(); o.pins_configured = 1; o.pin_ok = 0;
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "pin-mismatch", "chain + pins: mismatch");
-    o = good_obs(); o.pins_configured = 1; o.pin_ok = 1;
-    is_int(pr_decide(&chain, &o).reason, PR_REASON_NONE, "chain + pins: match");
-
-    o = good_obs(); o.days_left = 5;
-    v = pr_decide(&chain, &o);
-    ok(v.reason == PR_REASON_NONE && v.expiring_warning, "5 days left: served, warned");
-    v = pr_decide(&window, &o);
-    is_str(pr_reason_name(v.reason), "expiring", "5 days left, refuse window 7: refused");
-    o.days_left = 7;
-    ok(pr_decide(&window, &o).reason == PR_REASON_NONE, "exactly refuse-days left: served");
-    o.days_left = 30;
-    ok(!pr_decide(&chain, &o).expiring_warning, "exactly warn-days left: no warning");
-
-    /* pin mode: trust from the pin alone */
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED);
-    o.pins_configured = 1; o.pin_ok = 1;
-    is_int(pr_decide(&pin, &o).reason, PR_REASON_NONE, "pin mode: self-signed + matching pin");
-    o.pin_ok = 0;
-    is_str(pr_reason_name(pr_decide(&pin, &o).reason), "pin-mismatch", "pin mode: other key");
-    o = good_obs(); o.pins_configured = 1; o.pin_ok = 1;
-    o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED) | PR_REASON_BIT(PR_REASON_EXPIRED);
-    is_str(pr_reason_name(pr_decide(&pin, &o).reason), "expired", "pin mode: expiry still counts");
-
-    o = good_obs(); o.chain_errors = PR_REASON_BIT(PR_REASON_UNTRUSTED); o.have_cert = 1;
-    is_int(pr_decide(&off, &o).reason, PR_REASON_NONE, "verify off accepts anything");
-
-    /* priority: untrusted wins over expired and name mismatch */
-    o = good_obs(); o.name_ok = 0;
-    o.chain_errors = PR_REASON_BIT(PR_REASON_EXPIRED) | PR_REASON_BIT(PR_REASON_UNTRUSTED);
-    is_str(pr_reason_name(pr_decide(&chain, &o).reason), "untrusted", "first reason by priority");
-
     is_str(pr_reason_name(PR_REASON__COUNT), "handshake", "out of range maps to handshake");
     is_str(pr_reason_name(PR_REASON_NONE), "ok", "none is ok");
 }
@@ -272,7 +198,7 @@ int main(int argc, char **argv)
     test_names();
     test_pins();
     test_schemes();
-    test_decide();
+    test_reason_names();
     if (argc > 1) {
         test_x509(argv[1]);
     }

@@ -1,0 +1,246 @@
+/*
+ * pr_decide.c: every decision of the module (see pr_decide.h). Pure.
+ */
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "pr_decide.h"
+
+static int is_ip(const char *s)
+{
+    int k = s ? pr_classify_name(s, strlen(s), 0) : 0;
+    return k == 4 || k == 6;
+}
+
+void pr_choose_names(const pr_resolved *pol, const char *requested, int from_client,
+                     const char *worker_host, const char **slot, pr_names *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (pol->n_expect) {
+        out->names = pol->expect;
+        out->n = pol->n_expect;
+    }
+    else if (requested && *requested) {
+        *slot = requested;
+        out->names = slot;
+        out->n = 1;
+        out->from_client = from_client;
+    }
+    else if (worker_host && *worker_host) {
+        /* A health check, or ProxyPreserveHost with a request without
+         * Host: the worker's own host. */
+        *slot = worker_host;
+        out->names = slot;
+        out->n = 1;
+    }
+    switch (pol->sni) {
+    case PR_SNI_NAME:
+        out->sni = pol->sni_name;
+        break;
+    case PR_SNI_OFF:
+        out->sni = NULL;
+        break;
+    default:
+        /* mod_proxy's choice, which is never an IP literal */
+        out->sni = (requested && *requested && !is_ip(requested)) ? requested : NULL;
+        break;
+    }
+    if (pol->policy == PR_POLICY_OFF) {
+        return;
+    }
+    out->own = pol->policy == PR_POLICY_ENFORCE || pol->n_expect || pol->sni != PR_SNI_AUTO;
+    out->check = pol->verify != PR_VERIFY_PIN || pol->n_expect;
+    out->as_modssl = pol->policy == PR_POLICY_AUDIT && out->own;
+}
+
+int pr_pin_match(const pr_resolved *pol, const unsigned char (*spki)[32], size_t n)
+{
+    size_t i, k;
+
+    if (!pol->n_pins) {
+        return -1;
+    }
+    if (pol->verify == PR_VERIFY_PIN && n > 1) {
+        n = 1;                          /* the leaf alone */
+    }
+    for (i = 0; i < n; ++i) {
+        for (k = 0; k < pol->n_pins; ++k) {
+            if (!memcmp(spki[i], pol->pins + k * 32, 32)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+pr_verdict pr_decide(const pr_resolved *pol, const pr_observation *obs)
+{
+    pr_verdict v = { PR_REASON_NONE, 0, 0 };
+    unsigned errs = obs->chain_errors;
+    int r;
+
+    if (pol->verify == PR_VERIFY_OFF) {
+        return v;
+    }
+    if (!obs->have_cert) {
+        v.reason = PR_REASON_NO_CERTIFICATE;
+        return v;
+    }
+    if (pol->verify == PR_VERIFY_PIN) {
+        /* Trust comes from the pin alone: chain-building errors do not
+         * count; the validity period does, and so does a configured CRL
+         * check (revoked, or a CRL that cannot be had: fail closed). */
+        errs &= ~(PR_REASON_BIT(PR_REASON_UNTRUSTED) | PR_REASON_BIT(PR_REASON_DEPTH));
+        if (pol->crl_check == PR_CRL_NONE) {
+            errs &= ~PR_REASON_BIT(PR_REASON_REVOKED);
+        }
+    }
+    if (obs->days_left < 0) {
+        errs |= PR_REASON_BIT(PR_REASON_EXPIRED);
+    }
+    if (obs->name_checked && !obs->name_ok) {
+        errs |= PR_REASON_BIT(PR_REASON_NAME_MISMATCH);
+    }
+    if ((pol->verify == PR_VERIFY_PIN || pol->n_pins) && obs->pin != 1) {
+        errs |= PR_REASON_BIT(PR_REASON_PIN_MISMATCH);
+    }
+    if (obs->days_left >= 0 && obs->days_left < pol->refuse_days) {
+        errs |= PR_REASON_BIT(PR_REASON_EXPIRING);
+    }
+    for (r = PR_REASON_NONE + 1; r < PR_REASON__COUNT; ++r) {
+        if (errs & PR_REASON_BIT(r)) {
+            v.reason = (pr_reason)r;
+            /* Only a refusal for the name alone is the client's fault:
+             * any other reason is the backend's, whatever the name. */
+            v.client_fault = v.reason == PR_REASON_NAME_MISMATCH && obs->name_from_client;
+            return v;
+        }
+    }
+    if (obs->days_left < pol->warn_days) {
+        v.expiring_warning = 1;
+    }
+    return v;
+}
+
+pr_outcome pr_outcome_of(pr_policy policy, const pr_verdict *v, int by_modssl,
+                         int as_modssl, int requestless)
+{
+    pr_outcome o;
+
+    memset(&o, 0, sizeof(o));
+    o.word = "ok";
+    o.kind = PR_VERDICT_OK;
+    if (policy == PR_POLICY_OFF) {
+        return o;
+    }
+    o.client_fault = v->client_fault;
+    if (by_modssl || (as_modssl && v->reason == PR_REASON_NAME_MISMATCH)) {
+        /* The handshake failed as stock Apache would have failed it. */
+        o.refuse = 1;
+        o.kind = PR_VERDICT_REFUSED;
+        o.log_level = 3;
+        if (policy == PR_POLICY_ENFORCE) {
+            o.word = "refused";
+            o.status = 502;
+            o.member_in_error = !requestless && !v->client_fault;
+        }
+        else {
+            /* audit: stock's status (mod_proxy's 500), stock's failover */
+            o.word = by_modssl ? "refused by mod_ssl" : "refused (as mod_ssl would)";
+        }
+        return o;
+    }
+    if (v->reason == PR_REASON_NONE) {
+        return o;
+    }
+    if (policy == PR_POLICY_ENFORCE) {
+        o.refuse = 1;
+        o.status = 502;
+        o.log_level = 3;
+        o.word = "refused";
+        o.kind = PR_VERDICT_REFUSED;
+        o.member_in_error = !requestless && !v->client_fault;
+    }
+    else {
+        o.log_level = 4;
+        o.word = "would refuse";
+        o.kind = PR_VERDICT_AUDIT;
+    }
+    return o;
+}
+
+void pr_conn_key(const pr_resolved *pol, const pr_names *names, unsigned char out[PR_FP_LEN])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    size_t i;
+
+    memset(out, 0, PR_FP_LEN);
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        memset(out, 0xff, PR_FP_LEN);   /* no digest: never equal to a real key */
+        out[0] = (unsigned char)(size_t)pol;
+        return;
+    }
+    EVP_DigestUpdate(md, pol->fp, PR_FP_LEN);
+    EVP_DigestUpdate(md, names->sni ? names->sni : "", names->sni ? strlen(names->sni) + 1 : 0);
+    EVP_DigestUpdate(md, "|", 1);
+    for (i = 0; i < names->n; ++i) {
+        EVP_DigestUpdate(md, names->names[i], strlen(names->names[i]) + 1);
+    }
+    EVP_DigestFinal_ex(md, out, &len);
+    EVP_MD_CTX_free(md);
+}
+
+int pr_pooled_may_serve(const unsigned char had[PR_FP_LEN], const unsigned char want[PR_FP_LEN])
+{
+    return memcmp(had, want, PR_FP_LEN) == 0;
+}
+
+pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor)
+{
+    pr_finding f = { 0, 0, PR_REASON_NONE, NULL };
+
+    if (pol->policy == PR_POLICY_OFF) {
+        return f;
+    }
+    if (pol->verify == PR_VERIFY_PIN && pol->n_pins == 0) {
+        f.code = 10;
+        f.error = 1;
+        f.what = "ProxyReencryptVerify pin needs at least one ProxyReencryptPin";
+        return f;
+    }
+    if (pol->policy == PR_POLICY_ENFORCE && pol->verify == PR_VERIFY_OFF) {
+        f.code = 11;
+        f.error = 1;
+        f.what = "ProxyReencryptVerify off is not allowed under ProxyReencryptPolicy "
+                 "enforce (use pin for self-signed backends, or ProxyReencryptPolicy off "
+                 "to exempt it)";
+        return f;
+    }
+    if (scheme_is_tls) {
+        if (pol->policy == PR_POLICY_ENFORCE && pol->verify == PR_VERIFY_CHAIN && !has_anchor) {
+            f.code = 14;
+            f.error = 1;
+            f.what = "has no trust anchor: set ProxyReencryptCACertificateFile (or "
+                     "mod_ssl's SSLProxyCACertificateFile), or pin it with "
+                     "ProxyReencryptVerify pin";
+        }
+        return f;
+    }
+    if (!pol->require_tls) {
+        return f;
+    }
+    f.reason = PR_REASON_PLAINTEXT;
+    if (pol->policy == PR_POLICY_ENFORCE) {
+        f.code = 12;
+        f.error = 1;
+        f.what = "is plaintext: ProxyReencryptPolicy enforce requires TLS; use https://, "
+                 "or exempt it with ProxyReencryptPolicy off in its <Proxy> section";
+    }
+    else {
+        f.code = 13;
+        f.what = "would be refused: reason=plaintext";
+    }
+    return f;
+}

@@ -1,0 +1,401 @@
+/*
+ * pr_tls_verify.c: the verification of a backend's certificate and what
+ * follows from it.
+ *
+ * A cert_verify_callback on every proxy SSL_CTX runs the module's own
+ * verification (its X509_STORE_CTX: the policy's trust store, depth and
+ * CRLs), then names, pins and the expiry window with OpenSSL's own
+ * functions (pr_x509.c), then the verdict (pr_decide.c). Under enforce a
+ * refusal fails the handshake: the backend gets an alert, never the
+ * request. Under audit mod_ssl's own verification decides, exactly as
+ * without the module; the verdict is only reported.
+ *
+ * One outcome per handshake (pr_conclude): logged once, recorded as one
+ * event, kept for the request notes. It is concluded when the handshake
+ * is over: after it succeeded (post_handshake) or failed (the guard
+ * filter), so that a refusal by mod_ssl itself is reported as such.
+ */
+#include "pr_tls.h"
+
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+
+#include <openssl/x509v3.h>
+
+#include "pr_x509.h"
+
+int pr_ssl_idx = -1;
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *hc_mutex;
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The event, the log line, the request notes.                          */
+
+/* "DNS:a, IP:1.2.3.4": linear in the certificate, at most cap bytes
+ * (the status slot keeps 511), however many SANs it has. */
+#define SANS_CAP 512
+
+static const char *sans_of(apr_pool_t *p, X509 *cert)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    char buf[SANS_CAP], one[300];
+    size_t used = 0;
+    int i;
+
+    buf[0] = '\0';
+    for (i = 0; gens && i < sk_GENERAL_NAME_num(gens) && used + 1 < sizeof(buf); ++i) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        int n = 0;
+
+        if (g->type == GEN_DNS) {
+            int len = ASN1_STRING_length(g->d.dNSName);
+            n = apr_snprintf(one, sizeof(one), "DNS:%.*s", len > 255 ? 255 : len,
+                             (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+        }
+        else if (g->type == GEN_IPADD) {
+            int len = ASN1_STRING_length(g->d.iPAddress), k;
+            const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+            if (len == 4) {
+                n = apr_snprintf(one, sizeof(one), "IP:%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+            }
+            else if (len == 16) {
+                n = apr_snprintf(one, sizeof(one), "IP:");
+                for (k = 0; k < 16; k += 2) {
+                    n += apr_snprintf(one + n, sizeof(one) - (size_t)n, "%s%x", k ? ":" : "",
+                                      (a[k] << 8) | a[k + 1]);
+                }
+            }
+        }
+        if (n > 0) {
+            used += (size_t)apr_snprintf(buf + used, sizeof(buf) - used, "%s%s",
+                                         used ? ", " : "", one);
+        }
+    }
+    GENERAL_NAMES_free(gens);
+    return buf[0] ? apr_pstrdup(p, buf) : NULL;
+}
+
+static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
+{
+    pr_event ev;
+    apr_pool_t *p = pc->c->pool;
+    X509 *leaf = pc->leaf;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.backend = pc->backend;
+    ev.vhost = pc->vhost;
+    ev.policy = pc->pol->policy;
+    ev.reason = pc->verdict.reason;
+    ev.client_fault = pc->verdict.client_fault;
+    ev.verdict = kind;
+    ev.resumed = pc->resumed;
+    ev.expiring = pc->verdict.expiring_warning;
+    if (leaf) {
+        char pin[64];
+        struct tm tm;
+
+        ev.have_cert = 1;
+        ev.days_left = pc->days_left;
+        ev.subject = pc->subject;
+        ev.issuer = pc->issuer;
+        ev.sans = sans_of(p, leaf);
+        if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm)) {
+            apr_time_exp_t xt;
+            memset(&xt, 0, sizeof(xt));
+            xt.tm_sec = tm.tm_sec; xt.tm_min = tm.tm_min; xt.tm_hour = tm.tm_hour;
+            xt.tm_mday = tm.tm_mday; xt.tm_mon = tm.tm_mon; xt.tm_year = tm.tm_year;
+            apr_time_exp_gmt_get(&ev.not_after, &xt);
+        }
+        pr_x509_pin_string(leaf, pin);
+        ev.pin = apr_pstrdup(p, pin);
+    }
+    if (ssl && SSL_get_current_cipher(ssl)) {
+        ev.protocol = SSL_get_version(ssl);
+        ev.cipher = SSL_get_cipher_name(ssl);
+    }
+    pr_status_record(pc->c->base_server, &ev);
+}
+
+void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
+{
+    const pr_outcome *o = &pc->outcome;
+
+    apr_table_setn(r->notes, "REENCRYPT_BACKEND", pc->backend);
+    apr_table_setn(r->notes, "REENCRYPT_VERDICT", o->kind == PR_VERDICT_REFUSED ? "refused"
+                   : o->kind == PR_VERDICT_AUDIT ? "audit" : "ok");
+    apr_table_setn(r->notes, "REENCRYPT_REASON",
+                   pc->verdict.reason == PR_REASON_NONE ? "-" : pr_reason_name(pc->verdict.reason));
+    apr_table_setn(r->notes, "REENCRYPT_DAYS_LEFT",
+                   pc->subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
+    apr_table_setn(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
+    apr_table_setn(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
+    pc->noted = seq;
+}
+
+/* Health checks (no request) repeat every few seconds: their refusal of
+ * one backend is logged once a minute per child, not at every check. */
+#define HC_LOG_INTERVAL apr_time_from_sec(60)
+static apr_hash_t *hc_logged;        /* backend -> apr_time_t *, per child */
+
+static void lock_hc(void)
+{
+#if APR_HAS_THREADS
+    if (hc_mutex) apr_thread_mutex_lock(hc_mutex);
+#endif
+}
+
+static void unlock_hc(void)
+{
+#if APR_HAS_THREADS
+    if (hc_mutex) apr_thread_mutex_unlock(hc_mutex);
+#endif
+}
+
+static int hc_should_log(pr_conn *pc)
+{
+    apr_time_t now = apr_time_now(), *last;
+    int yes = 1;
+
+    lock_hc();
+    if (hc_logged) {
+        last = apr_hash_get(hc_logged, pc->backend, APR_HASH_KEY_STRING);
+        if (!last) {
+            last = apr_palloc(apr_hash_pool_get(hc_logged), sizeof(*last));
+            apr_hash_set(hc_logged, apr_pstrdup(apr_hash_pool_get(hc_logged), pc->backend),
+                         APR_HASH_KEY_STRING, last);
+        }
+        else if (now - *last < HC_LOG_INTERVAL) {
+            yes = 0;
+        }
+        if (yes) {
+            *last = now;
+        }
+    }
+    unlock_hc();
+    return yes;
+}
+
+/* One line per refusal, with what an operator needs. */
+static void log_line(pr_conn *pc, int level, const char *what)
+{
+    const char *reason = pr_reason_name(pc->verdict.reason);
+    const char *peer = pc->subject[0]
+        ? apr_psprintf(pc->c->pool, "; subject=\"%s\"; issuer=\"%s\"; days_left=%ld",
+                       pc->subject, pc->issuer, pc->days_left)
+        : "; no peer certificate";
+    const char *extra = pc->resumed ? " (resumed session)"
+                      : pc->verdict.client_fault ? " (the name was chosen by the client: "
+                                                   "the member stays in service)" : "";
+
+    if (pc->r) {
+        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
+                      what, pc->backend, pc->vhost, reason, peer, extra);
+    }
+    else if (hc_should_log(pc)) {
+        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): "
+                      "reason=%s%s%s (health check; repeated at most once a minute)",
+                      what, pc->backend, pc->vhost, reason, peer, extra);
+    }
+}
+
+void pr_conclude(pr_conn *pc, SSL *ssl, const pr_outcome *o)
+{
+    pc->outcome = *o;
+    if (pc->concluded) {
+        return;
+    }
+    pc->concluded = 1;
+    if (o->log_level) {
+        log_line(pc, o->log_level == 3 ? APLOG_ERR : APLOG_WARNING, o->word);
+    }
+    else if (pc->verdict.expiring_warning && pr_status_should_warn(pc->backend, pc->vhost)) {
+        ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, pc->c, PRE(1011)
+                      "backend %s (vhost %s): certificate expires in %ld days "
+                      "(warn window %ld days); subject=\"%s\"; issuer=\"%s\"",
+                      pc->backend, pc->vhost, pc->days_left, pc->pol->warn_days,
+                      pc->subject, pc->issuer);
+    }
+    record(pc, ssl, o->kind);
+}
+
+/* ------------------------------------------------------------------ */
+/* Verification.                                                        */
+
+static pr_conn *conn_of_store_ctx(X509_STORE_CTX *sctx)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    return ssl ? SSL_get_ex_data(ssl, pr_ssl_idx) : NULL;
+}
+
+/* Verify callback of the module's own verifications: record every chain
+ * error and go on, so that the verdict sees all of them. */
+static int record_cb(int ok, X509_STORE_CTX *sctx)
+{
+    pr_conn *pc = conn_of_store_ctx(sctx);
+
+    if (pc && !ok) {
+        pc->chain_errors |= pr_x509_error_bit(X509_STORE_CTX_get_error(sctx));
+    }
+    return 1;
+}
+
+static apr_status_t free_leaf(void *data)
+{
+    pr_conn *pc = data;
+
+    X509_free(pc->leaf);
+    pc->leaf = NULL;
+    return APR_SUCCESS;
+}
+
+#define PIN_CERTS_MAX 16
+
+/* Judge the peer: leaf and chain (the verified chain on a full
+ * handshake, the certificates of the session on a resumed one). */
+static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
+{
+    const pr_resolved *pol = pc->pol;
+    pr_observation obs;
+
+    memset(&obs, 0, sizeof(obs));
+    obs.chain_errors = pc->chain_errors;
+    obs.have_cert = leaf != NULL;
+    obs.pin = -1;
+    if (leaf && leaf != pc->leaf) {
+        if (!pc->leaf) {
+            apr_pool_cleanup_register(pc->c->pool, pc, free_leaf, apr_pool_cleanup_null);
+        }
+        X509_free(pc->leaf);
+        X509_up_ref(leaf);
+        pc->leaf = leaf;
+    }
+    if (leaf) {
+        obs.days_left = pc->days_left = pr_x509_days_left(leaf);
+        if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+        }
+        pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
+        pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
+        if (pc->names.check) {
+            /* No name at all (an HTTP/1.0 request without Host under
+             * ProxyPreserveHost, say) is a mismatch, not a pass. */
+            obs.name_checked = 1;
+            obs.name_ok = pc->names.n
+                && pr_x509_names_match(leaf, pc->names.names, pc->names.n);
+            obs.name_from_client = pc->names.from_client;
+        }
+        if (pol->n_pins) {
+            unsigned char spki[PIN_CERTS_MAX][32];
+            size_t n = 0;
+            int i;
+
+            if (pr_x509_spki_sha256(leaf, spki[n]) == 0) {
+                ++n;
+            }
+            for (i = 0; chain && i < sk_X509_num(chain) && n < PIN_CERTS_MAX; ++i) {
+                if (pr_x509_spki_sha256(sk_X509_value(chain, i), spki[n]) == 0) {
+                    ++n;
+                }
+            }
+            obs.pin = n ? pr_pin_match(pol, (const unsigned char (*)[32])spki, n) : 0;
+        }
+    }
+    pc->verdict = pr_decide(pol, &obs);
+    pc->judged = 1;
+}
+
+/* The policy's CRLs, checked for the leaf or the whole chain. */
+static void apply_crls(X509_STORE_CTX *sctx, const pr_resolved *pol)
+{
+    if (pol->crl_check != PR_CRL_NONE && pol->crls) {
+        X509_STORE_CTX_set0_crls(sctx, pol->crls);
+        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
+                                    X509_V_FLAG_CRL_CHECK
+                                    | (pol->crl_check == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));
+    }
+}
+
+/* The module's own verification of the peer, apart from mod_ssl's: the
+ * policy's trust store (else mod_ssl's), depth and CRLs, then the
+ * verdict. Returns the chain built (in *built, a new reference). */
+static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
+                             STACK_OF(X509) *untrusted, STACK_OF(X509) **built)
+{
+    const pr_resolved *pol = pc->pol;
+    X509_STORE *st = pol->store ? pol->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    X509_STORE_CTX *sctx = NULL;
+    STACK_OF(X509) *chain = NULL;
+
+    pc->chain_errors = 0;
+    if (leaf && pol->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
+        && X509_STORE_CTX_init(sctx, st, leaf, untrusted)) {
+        X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);
+        X509_STORE_CTX_set_default(sctx, "ssl_server");
+        X509_STORE_CTX_set_verify_cb(sctx, record_cb);
+        X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(sctx), pol->depth);
+        apply_crls(sctx, pol);
+        if (X509_verify_cert(sctx) <= 0 && !pc->chain_errors) {
+            /* OpenSSL failed without naming an error (memory, invalid
+             * call): that is no verified chain. */
+            pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
+        }
+        chain = X509_STORE_CTX_get0_chain(sctx);
+        if (built && chain) {
+            *built = X509_chain_up_ref(chain);
+        }
+    }
+    else if (leaf && pol->verify != PR_VERIFY_OFF) {
+        pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
+    }
+    judge(pc, leaf, chain);
+    X509_STORE_CTX_free(sctx);
+}
+
+void pr_rejudge(pr_conn *pc, SSL *ssl)
+{
+    verify_and_judge(pc, ssl, SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl), NULL);
+}
+
+/* Installed on every proxy SSL_CTX (the certificate verification of a
+ * full handshake); see the top of this file. */
+int pr_cert_verify(X509_STORE_CTX *sctx, void *arg)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    pr_conn *pc = ssl ? SSL_get_ex_data(ssl, pr_ssl_idx) : NULL;
+    STACK_OF(X509) *built = NULL;
+    int ok = 1;
+
+    (void)arg;
+    if (!pc || pc->pol->policy == PR_POLICY_OFF) {
+        return X509_verify_cert(sctx);
+    }
+    if (pc->pol->policy == PR_POLICY_AUDIT) {
+        ok = X509_verify_cert(sctx);    /* mod_ssl's own verification decides */
+    }
+    verify_and_judge(pc, ssl, X509_STORE_CTX_get0_cert(sctx),
+                     X509_STORE_CTX_get0_untrusted(sctx),
+                     pc->pol->policy == PR_POLICY_ENFORCE ? &built : NULL);
+    if (pc->pol->policy != PR_POLICY_ENFORCE) {
+        return ok;
+    }
+    if (pc->verdict.reason != PR_REASON_NONE) {
+        sk_X509_pop_free(built, X509_free);
+        pc->refused_by_us = 1;
+        X509_STORE_CTX_set_error(sctx, X509_V_ERR_APPLICATION_VERIFICATION);
+        return 0;
+    }
+    if (built) {
+        X509_STORE_CTX_set0_verified_chain(sctx, built);   /* SSL_get0_verified_chain */
+    }
+    X509_STORE_CTX_set_error(sctx, X509_V_OK);
+    return 1;
+}
+
+void pr_verify_child_init(apr_pool_t *p)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_create(&hc_mutex, APR_THREAD_MUTEX_DEFAULT, p);
+#endif
+    hc_logged = apr_hash_make(p);
+}

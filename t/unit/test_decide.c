@@ -1,0 +1,433 @@
+/*
+ * Unit tests of the policy engine (pr_policy.c, pr_decide.c): one table
+ * per decision. Every mode x reason x pin mode x name source that the
+ * module distinguishes has a row.
+ */
+#include "tap.h"
+
+#include <stdlib.h>
+
+#include "pr_decide.h"
+
+#define B(r) PR_REASON_BIT(PR_REASON_##r)
+
+static pr_resolved base(pr_policy mode, pr_verify verify)
+{
+    pr_resolved p;
+
+    pr_resolved_defaults(&p);
+    p.policy = mode;
+    p.verify = verify;
+    pr_resolved_finish(&p);
+    return p;
+}
+
+static const unsigned char PIN_A[32] = { 0xaa, 1 };
+static const unsigned char PIN_B[32] = { 0xbb, 2 };
+
+/* ---- defaults, fingerprint --------------------------------------- */
+
+static void test_defaults(void)
+{
+    pr_resolved p, q;
+    const char *names[] = { "a.example" };
+
+    pr_resolved_defaults(&p);
+    is_int(p.policy, PR_POLICY_AUDIT, "default policy: audit");
+    is_int(p.verify, PR_VERIFY_CHAIN, "default verify: chain");
+    is_int(p.depth, 4, "default depth: 4");
+    is_int(p.warn_days, 30, "default warn days: 30");
+    is_int(p.refuse_days, 0, "default refuse days: 0");
+    is_int(p.min_proto, 0x0303, "default floor: TLS 1.2");
+    is_int(p.session_cache, 1, "default session cache: on");
+    is_int(p.sni, PR_SNI_AUTO, "default SNI: auto");
+    is_int(p.fwd_mode, PR_FWD_MODE_XFF, "default forwarded: xff");
+    ok(!p.origin[PR_F_POLICY], "a default has no origin");
+    pr_resolved_finish(&p);
+    is_int(p.crl_check, PR_CRL_NONE, "no CRL file: check none");
+    p.crl_file = "/x.crl";
+    pr_resolved_finish(&p);
+    is_int(p.crl_check, PR_CRL_CHAIN, "a CRL file: check chain by default");
+    p.crl_check = PR_CRL_LEAF;
+    p.origin[PR_F_CRL_CHECK] = "f:1";
+    pr_resolved_finish(&p);
+    is_int(p.crl_check, PR_CRL_LEAF, "an explicit check stays");
+
+    p = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+    q = p;
+    pr_resolved_finish(&q);
+    ok(!memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: deterministic");
+    q.pins = PIN_A; q.n_pins = 1;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: a pin changes it");
+    p.pins = PIN_B; p.n_pins = 1;
+    pr_resolved_finish(&p);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: another pin differs");
+    q = p; q.fwd_mode = PR_FWD_MODE_BOTH; q.trusted_text = "10.0.0.0/8";
+    pr_resolved_finish(&q);
+    ok(!memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: forwarded-header fields do not count");
+    q = p; q.expect = names; q.n_expect = 1;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: expected names count");
+    q = p; q.policy = PR_POLICY_OFF;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the mode counts (off is a scope too)");
+    q = p; q.client_cert_file = "/c.pem";
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the client certificate counts");
+    q = p; q.proxy_protocol = 2;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the PROXY header counts");
+    q = p; q.min_proto = 0x0304;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the protocol floor counts");
+}
+
+/* ---- precedence ---------------------------------------------------- */
+
+static void test_precedence(void)
+{
+    static const struct {
+        int pattern, bal, be, rank;
+    } rk[] = {
+        { 1, 1, 0, PR_RANK_WILDCARD }, { 1, 0, 1, PR_RANK_WILDCARD },
+        { 0, 1, 0, PR_RANK_BALANCER }, { 0, 0, 1, PR_RANK_BACKEND },
+        { 0, 1, 1, PR_RANK_BACKEND },  { 0, 0, 0, PR_RANK_NONE }, { 1, 0, 0, PR_RANK_NONE },
+    };
+    /* <Proxy *> (0), <Proxy balancer://pool> (1), <Proxy https://m:1> (2),
+     * <ProxyMatch ^balancer> (3), <Proxy https://m:1/app> (4), and a
+     * second <Proxy balancer://pool> later (5) */
+    pr_section_rank r[6] = {
+        { PR_RANK_WILDCARD, 0, 0 }, { PR_RANK_BALANCER, 15, 1 }, { PR_RANK_BACKEND, 11, 2 },
+        { PR_RANK_WILDCARD, 0, 3 }, { PR_RANK_BACKEND, 15, 4 }, { PR_RANK_BALANCER, 15, 5 },
+    };
+    size_t idx[6] = { 0, 1, 2, 3, 4, 5 }, rev[6] = { 5, 4, 3, 2, 1, 0 };
+    static const size_t want[6] = { 0, 3, 1, 5, 2, 4 };
+    size_t i;
+    int same = 1, same_rev = 1;
+
+    for (i = 0; i < sizeof(rk) / sizeof(rk[0]); ++i) {
+        is_int(pr_section_rank_of(rk[i].pattern, rk[i].bal, rk[i].be), rk[i].rank,
+               "rank of pattern=%d balancer=%d backend=%d", rk[i].pattern, rk[i].bal, rk[i].be);
+    }
+    pr_sections_order(idx, r, 6);
+    pr_sections_order(rev, r, 6);
+    for (i = 0; i < 6; ++i) {
+        same &= idx[i] == want[i];
+        same_rev &= rev[i] == want[i];
+    }
+    ok(same, "order: wildcards, then balancer sections (config order), then the "
+             "backend's own (longer prefix last)");
+    ok(same_rev, "the same order whatever order they are given in");
+    /* the case: <Proxy *> audit written after the balancer's enforce */
+    {
+        pr_section_rank two[2] = { { PR_RANK_BALANCER, 15, 0 }, { PR_RANK_WILDCARD, 0, 1 } };
+        size_t k[2] = { 0, 1 };
+        pr_sections_order(k, two, 2);
+        ok(k[0] == 1 && k[1] == 0, "a later <Proxy *> never overrides the balancer's section");
+    }
+}
+
+/* ---- names and SNI -------------------------------------------------- */
+
+static void test_names(void)
+{
+    static const char *const expect_ip[] = { "127.0.0.1" };
+    static const struct {
+        pr_policy mode;
+        pr_verify verify;
+        int expect;                 /* ExpectName 127.0.0.1 configured */
+        pr_sni sni;
+        const char *requested;
+        int from_client;
+        const char *worker;
+        /* want */
+        const char *name;           /* first expected name, NULL none */
+        const char *want_sni;
+        int own, check, as_modssl, client;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, PR_SNI_AUTO, "b.example", 0, "b.example",
+          "b.example", "b.example", 0, 1, 0, 0, "audit, nothing written: mod_ssl keeps name and SNI" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, PR_SNI_AUTO, "b.example", 0, "b.example",
+          "b.example", "b.example", 1, 1, 0, 0, "enforce: the module's" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 1, PR_SNI_AUTO, "b.example", 0, "b.example",
+          "127.0.0.1", "b.example", 1, 1, 1, 0, "audit + ExpectName: enforced as mod_ssl would" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, PR_SNI_NAME, "b.example", 0, "b.example",
+          "b.example", "sni.example", 1, 1, 1, 0, "audit + SNI name: enforced as mod_ssl would" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, PR_SNI_AUTO, "127.0.0.1", 0, "127.0.0.1",
+          "127.0.0.1", NULL, 1, 1, 0, 0, "an IP literal is never sent as SNI" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, PR_SNI_OFF, "b.example", 0, "b.example",
+          "b.example", NULL, 1, 1, 0, 0, "SNI off" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, PR_SNI_AUTO, "evil.example", 1, "b.example",
+          "evil.example", "evil.example", 1, 1, 0, 1, "preserved Host: the client's name" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 1, PR_SNI_AUTO, "evil.example", 1, "b.example",
+          "127.0.0.1", "evil.example", 1, 1, 0, 0, "preserved Host + ExpectName: not the client's" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, PR_SNI_AUTO, NULL, 0, "b.example",
+          "b.example", NULL, 1, 1, 0, 0, "no requested name: the worker's host" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, PR_SNI_AUTO, NULL, 0, NULL,
+          NULL, NULL, 1, 1, 0, 0, "no name at all: checked, so a mismatch" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 0, PR_SNI_AUTO, "b.example", 0, "b.example",
+          "b.example", "b.example", 1, 0, 0, 0, "pin mode: names are not checked" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 1, PR_SNI_AUTO, "b.example", 0, "b.example",
+          "127.0.0.1", "b.example", 1, 1, 0, 0, "pin mode + ExpectName: checked" },
+        { PR_POLICY_OFF, PR_VERIFY_CHAIN, 1, PR_SNI_NAME, "b.example", 0, "b.example",
+          "127.0.0.1", "sni.example", 0, 0, 0, 0, "off: nothing is the module's" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, t[i].verify);
+        const char *slot = NULL;
+        pr_names n;
+
+        if (t[i].expect) {
+            p.expect = expect_ip;
+            p.n_expect = 1;
+        }
+        p.sni = t[i].sni;
+        p.sni_name = "sni.example";
+        pr_choose_names(&p, t[i].requested, t[i].from_client, t[i].worker, &slot, &n);
+        ok((t[i].name ? n.n >= 1 && !strcmp(n.names[0], t[i].name) : n.n == 0)
+           && (t[i].want_sni ? n.sni && !strcmp(n.sni, t[i].want_sni) : !n.sni)
+           && n.own == t[i].own && n.check == t[i].check && n.as_modssl == t[i].as_modssl
+           && n.from_client == t[i].client,
+           "names: %s", t[i].what);
+    }
+}
+
+/* ---- pins ----------------------------------------------------------- */
+
+static void test_pins(void)
+{
+    unsigned char leaf_b[2][32], leaf_a[2][32];
+    pr_resolved chain = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+    pr_resolved pin = base(PR_POLICY_ENFORCE, PR_VERIFY_PIN);
+
+    memcpy(leaf_b[0], PIN_B, 32);       /* leaf B, CA A */
+    memcpy(leaf_b[1], PIN_A, 32);
+    memcpy(leaf_a[0], PIN_A, 32);
+    memcpy(leaf_a[1], PIN_B, 32);
+    is_int(pr_pin_match(&chain, (const unsigned char (*)[32])leaf_b, 2), -1,
+           "pins: none configured");
+    chain.pins = pin.pins = PIN_A;
+    chain.n_pins = pin.n_pins = 1;
+    is_int(pr_pin_match(&chain, (const unsigned char (*)[32])leaf_b, 2), 1,
+           "pins: chain mode, a CA pin matches");
+    is_int(pr_pin_match(&pin, (const unsigned char (*)[32])leaf_b, 2), 0,
+           "pins: pin mode, only the leaf may match");
+    is_int(pr_pin_match(&pin, (const unsigned char (*)[32])leaf_a, 2), 1,
+           "pins: pin mode, the leaf matches");
+    is_int(pr_pin_match(&chain, (const unsigned char (*)[32])leaf_b, 1), 0,
+           "pins: chain mode, leaf alone, no match");
+}
+
+/* ---- the verdict ---------------------------------------------------- */
+
+static void test_verdict(void)
+{
+    static const struct {
+        pr_verify verify;
+        pr_crl crl;
+        int pins;                   /* pins configured */
+        long refuse;
+        unsigned errs;
+        int have_cert, checked, name_ok, from_client, pin;
+        long days;
+        pr_reason want;
+        int warn, client;
+        const char *what;
+    } t[] = {
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 1, 1, 0, -1, 200, PR_REASON_NONE, 0, 0, "good" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, B(UNTRUSTED), 1, 1, 1, 0, -1, 200, PR_REASON_UNTRUSTED, 0, 0, "untrusted" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, B(DEPTH) | B(UNTRUSTED), 1, 1, 1, 0, -1, 200, PR_REASON_DEPTH, 0, 0, "depth before untrusted" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, B(EXPIRED), 1, 1, 1, 0, -1, -3, PR_REASON_EXPIRED, 0, 0, "expired" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 1, 1, 0, -1, -1, PR_REASON_EXPIRED, 0, 0, "expired without an OpenSSL error" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, B(NOT_YET_VALID), 1, 1, 1, 0, -1, 200, PR_REASON_NOT_YET_VALID, 0, 0, "not yet valid" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 1, 0, 0, -1, 200, PR_REASON_NAME_MISMATCH, 0, 0, "name mismatch (URL host)" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 1, 0, 1, -1, 200, PR_REASON_NAME_MISMATCH, 0, 1, "name mismatch (client's Host): the client's fault" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, B(EXPIRED), 1, 1, 0, 1, -1, -2, PR_REASON_EXPIRED, 0, 0, "expired + client name: the backend's fault" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 0, 0, 0, -1, 200, PR_REASON_NONE, 0, 0, "names not checked" },
+        { PR_VERIFY_CHAIN, PR_CRL_CHAIN, 0, 0, B(REVOKED), 1, 1, 1, 0, -1, 200, PR_REASON_REVOKED, 0, 0, "revoked" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 0, 1, 0, 0, -1, 0, PR_REASON_NO_CERTIFICATE, 0, 0, "no certificate" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 1, 0, 0, 1, 1, 1, 0, 0, 200, PR_REASON_PIN_MISMATCH, 0, 0, "chain + pins: mismatch" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 1, 0, 0, 1, 1, 1, 0, 1, 200, PR_REASON_NONE, 0, 0, "chain + pins: match" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 1, 1, 0, -1, 5, PR_REASON_NONE, 1, 0, "5 days left: served, warned" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 7, 0, 1, 1, 1, 0, -1, 5, PR_REASON_EXPIRING, 0, 0, "5 days left, refuse 7: expiring" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 7, 0, 1, 1, 1, 0, -1, 7, PR_REASON_NONE, 1, 0, "exactly refuse-days left: served" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, 0, 1, 1, 1, 0, -1, 30, PR_REASON_NONE, 0, 0, "exactly warn-days left: no warning" },
+        { PR_VERIFY_PIN, PR_CRL_NONE, 1, 0, B(UNTRUSTED), 1, 0, 0, 0, 1, 200, PR_REASON_NONE, 0, 0, "pin: self-signed + pin" },
+        { PR_VERIFY_PIN, PR_CRL_NONE, 1, 0, B(UNTRUSTED), 1, 0, 0, 0, 0, 200, PR_REASON_PIN_MISMATCH, 0, 0, "pin: other key" },
+        { PR_VERIFY_PIN, PR_CRL_NONE, 1, 0, B(UNTRUSTED) | B(EXPIRED), 1, 0, 0, 0, 1, -1, PR_REASON_EXPIRED, 0, 0, "pin: expiry counts" },
+        { PR_VERIFY_PIN, PR_CRL_NONE, 1, 0, B(REVOKED), 1, 0, 0, 0, 1, 200, PR_REASON_NONE, 0, 0, "pin, no CRL check: revocation not asked" },
+        { PR_VERIFY_PIN, PR_CRL_LEAF, 1, 0, B(REVOKED), 1, 0, 0, 0, 1, 200, PR_REASON_REVOKED, 0, 0, "pin + CRL check: revoked counts" },
+        { PR_VERIFY_PIN, PR_CRL_CHAIN, 1, 0, B(REVOKED) | B(UNTRUSTED), 1, 0, 0, 0, 1, 200, PR_REASON_REVOKED, 0, 0, "pin + CRL chain: revoked (or no CRL) counts" },
+        { PR_VERIFY_PIN, PR_CRL_NONE, 1, 0, 0, 1, 1, 0, 0, 1, 200, PR_REASON_NAME_MISMATCH, 0, 0, "pin + ExpectName: names count" },
+        { PR_VERIFY_OFF, PR_CRL_NONE, 0, 0, B(UNTRUSTED), 1, 1, 0, 0, -1, -5, PR_REASON_NONE, 0, 0, "verify off accepts anything" },
+        { PR_VERIFY_CHAIN, PR_CRL_NONE, 0, 0, B(EXPIRED) | B(UNTRUSTED), 1, 1, 0, 0, -1, -1, PR_REASON_UNTRUSTED, 0, 0, "first reason by priority" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(PR_POLICY_ENFORCE, t[i].verify);
+        pr_observation o;
+        pr_verdict v;
+
+        p.crl_check = t[i].crl;
+        p.refuse_days = t[i].refuse;
+        if (t[i].pins) {
+            p.pins = PIN_A;
+            p.n_pins = 1;
+        }
+        memset(&o, 0, sizeof(o));
+        o.chain_errors = t[i].errs;
+        o.have_cert = t[i].have_cert;
+        o.name_checked = t[i].checked;
+        o.name_ok = t[i].name_ok;
+        o.name_from_client = t[i].from_client;
+        o.pin = t[i].pin;
+        o.days_left = t[i].days;
+        v = pr_decide(&p, &o);
+        ok(v.reason == t[i].want && v.expiring_warning == t[i].warn && v.client_fault == t[i].client,
+           "verdict: %s (got %s, warn %d, client %d)", t[i].what, pr_reason_name(v.reason),
+           v.expiring_warning, v.client_fault);
+    }
+}
+
+/* ---- what a verdict means -------------------------------------------- */
+
+static void test_outcome(void)
+{
+    static const struct {
+        pr_policy mode;
+        pr_reason reason;
+        int client, by_modssl, as_modssl, requestless;
+        /* want */
+        int refuse, status, level;
+        const char *word;
+        pr_verdict_kind kind;
+        int in_error;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_OFF, PR_REASON_EXPIRED, 0, 1, 0, 0, 0, 0, 0, "ok", PR_VERDICT_OK, 0, "off: nothing" },
+        { PR_POLICY_AUDIT, PR_REASON_NONE, 0, 0, 0, 0, 0, 0, 0, "ok", PR_VERDICT_OK, 0, "audit ok" },
+        { PR_POLICY_AUDIT, PR_REASON_EXPIRED, 0, 0, 0, 0, 0, 0, 4, "would refuse", PR_VERDICT_AUDIT, 0, "audit: would refuse, served" },
+        { PR_POLICY_AUDIT, PR_REASON_UNTRUSTED, 0, 1, 0, 0, 1, 0, 3, "refused by mod_ssl", PR_VERDICT_REFUSED, 0, "audit, mod_ssl refused: stock's status, counted refused" },
+        { PR_POLICY_AUDIT, PR_REASON_HANDSHAKE, 0, 1, 0, 1, 1, 0, 3, "refused by mod_ssl", PR_VERDICT_REFUSED, 0, "audit, mod_ssl refused a health check" },
+        { PR_POLICY_AUDIT, PR_REASON_NAME_MISMATCH, 0, 0, 1, 0, 1, 0, 3, "refused (as mod_ssl would)", PR_VERDICT_REFUSED, 0, "audit + written identity, wrong name: refused with stock's status" },
+        { PR_POLICY_AUDIT, PR_REASON_EXPIRED, 0, 0, 1, 0, 0, 0, 4, "would refuse", PR_VERDICT_AUDIT, 0, "audit + written identity, other reason: only reported" },
+        { PR_POLICY_ENFORCE, PR_REASON_NONE, 0, 0, 0, 0, 0, 0, 0, "ok", PR_VERDICT_OK, 0, "enforce ok" },
+        { PR_POLICY_ENFORCE, PR_REASON_EXPIRED, 0, 0, 0, 0, 1, 502, 3, "refused", PR_VERDICT_REFUSED, 1, "enforce: 502, member in error" },
+        { PR_POLICY_ENFORCE, PR_REASON_NAME_MISMATCH, 1, 0, 0, 0, 1, 502, 3, "refused", PR_VERDICT_REFUSED, 0, "enforce, client's name: 502, member stays" },
+        { PR_POLICY_ENFORCE, PR_REASON_EXPIRED, 0, 0, 0, 1, 1, 502, 3, "refused", PR_VERDICT_REFUSED, 0, "enforce, health check: hcheck keeps its state" },
+        { PR_POLICY_ENFORCE, PR_REASON_HANDSHAKE, 0, 1, 0, 0, 1, 502, 3, "refused", PR_VERDICT_REFUSED, 1, "enforce, TLS failure: 502, member in error" },
+        { PR_POLICY_ENFORCE, PR_REASON_PLAINTEXT, 0, 0, 0, 0, 1, 502, 3, "refused", PR_VERDICT_REFUSED, 1, "enforce, plaintext: 502" },
+        { PR_POLICY_AUDIT, PR_REASON_PLAINTEXT, 0, 0, 0, 0, 0, 0, 4, "would refuse", PR_VERDICT_AUDIT, 0, "audit, plaintext: served" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_verdict v = { t[i].reason, 0, t[i].client };
+        pr_outcome o = pr_outcome_of(t[i].mode, &v, t[i].by_modssl, t[i].as_modssl, t[i].requestless);
+
+        ok(o.refuse == t[i].refuse && o.status == t[i].status && o.log_level == t[i].level
+           && !strcmp(o.word, t[i].word) && o.kind == t[i].kind && o.member_in_error == t[i].in_error,
+           "outcome: %s (got refuse=%d status=%d level=%d '%s' kind=%d in_error=%d)", t[i].what,
+           o.refuse, o.status, o.log_level, o.word, (int)o.kind, o.member_in_error);
+    }
+}
+
+/* ---- pooled connections --------------------------------------------- */
+
+static void test_pooled(void)
+{
+    pr_resolved a = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN), b = a, off = a;
+    const char *s1 = NULL, *s2 = NULL;
+    unsigned char ka[PR_FP_LEN], kb[PR_FP_LEN];
+    pr_names na, nb;
+
+    pr_choose_names(&a, "b.example", 0, "b.example", &s1, &na);
+    pr_conn_key(&a, &na, ka);
+    pr_choose_names(&b, "b.example", 0, "b.example", &s2, &nb);
+    pr_conn_key(&b, &nb, kb);
+    ok(pr_pooled_may_serve(ka, kb), "pooled: the same scope and name may reuse");
+
+    b.sni = PR_SNI_NAME;
+    b.sni_name = "other.example";
+    pr_resolved_finish(&b);
+    pr_choose_names(&b, "b.example", 0, "b.example", &s2, &nb);
+    pr_conn_key(&b, &nb, kb);
+    ok(!pr_pooled_may_serve(ka, kb), "pooled: another SNI gets a fresh connection");
+
+    pr_choose_names(&a, "c.example", 1, "b.example", &s2, &nb);
+    pr_conn_key(&a, &nb, kb);
+    ok(!pr_pooled_may_serve(ka, kb), "pooled: another preserved Host gets a fresh connection");
+
+    off.policy = PR_POLICY_OFF;
+    pr_resolved_finish(&off);
+    pr_choose_names(&off, "b.example", 0, "b.example", &s2, &nb);
+    pr_conn_key(&off, &nb, kb);
+    ok(!pr_pooled_may_serve(ka, kb), "pooled: a policy-off scope never rides an enforce connection");
+    ok(!pr_pooled_may_serve(kb, ka), "pooled: nor the other way round");
+
+    b = a;
+    b.client_cert_file = "/client.pem";
+    pr_resolved_finish(&b);
+    pr_choose_names(&b, "b.example", 0, "b.example", &s2, &nb);
+    pr_conn_key(&b, &nb, kb);
+    ok(!pr_pooled_may_serve(ka, kb), "pooled: another client certificate gets a fresh connection");
+}
+
+/* ---- start-up findings ----------------------------------------------- */
+
+static void test_startup(void)
+{
+    static const struct {
+        pr_policy mode;
+        pr_verify verify;
+        int pins, tls, anchor, require_tls;
+        int code, error;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 0, 0, "enforce, TLS, anchor: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 0, 1, 14, 1, "enforce, no anchor: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 1, 0, 1, 0, 0, "audit, no anchor: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 0, 1, 1, 1, 10, 1, "pin mode without pins: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_PIN, 0, 1, 1, 1, 10, 1, "pin mode without pins under audit: error" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 1, 1, 0, 1, 0, 0, "pin mode with a pin, no anchor: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_OFF, 0, 1, 1, 1, 11, 1, "verify off under enforce: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_OFF, 0, 1, 1, 1, 0, 0, "verify off under audit: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 1, 12, 1, "plaintext under enforce: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 0, 1, 1, 13, 0, "plaintext under audit: warning" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 0, 0, 0, "plaintext, RequireTLS off: fine" },
+        { PR_POLICY_OFF, PR_VERIFY_OFF, 0, 0, 0, 1, 0, 0, "off: nothing" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, t[i].verify);
+        pr_finding f;
+
+        p.require_tls = t[i].require_tls;
+        if (t[i].pins) {
+            p.pins = PIN_A;
+            p.n_pins = 1;
+        }
+        f = pr_startup_finding(&p, t[i].tls, t[i].anchor);
+        ok(f.code == t[i].code && f.error == t[i].error, "start-up: %s (got %d/%d)", t[i].what,
+           f.code, f.error);
+    }
+}
+
+int main(void)
+{
+    test_defaults();
+    test_precedence();
+    test_names();
+    test_pins();
+    test_verdict();
+    test_outcome();
+    test_pooled();
+    test_startup();
+    return done_testing();
+}
