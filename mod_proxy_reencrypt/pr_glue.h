@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "pr_core.h"
+#include "pr_events.h"
 
 extern module AP_MODULE_DECLARE_DATA proxy_reencrypt_module;
 #ifndef PR_MODULE_RECORD   /* AP_DECLARE_MODULE defines it there */
@@ -59,6 +60,7 @@ typedef struct {
     int min_proto;                  /* 0x0303 / 0x0304 or PR_UNSET */
     int session_cache;              /* 0/1 or PR_UNSET */
     int proxy_protocol;             /* 0 off, 1 v1, 2 v2, or PR_UNSET */
+    int status_scope;               /* pr_status_scope or PR_UNSET */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once
@@ -113,31 +115,15 @@ typedef struct {
 const pr_request_ctx *pr_current_request(void);
 pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname);
 
-/* One handshake (or plaintext refusal) as pr_tls.c / pr_proxy.c saw it:
- * what pr_status.c counts in shared memory and shows. Strings may be
- * NULL; they are copied. */
-typedef enum { PR_VERDICT_OK = 0, PR_VERDICT_REFUSED = 1, PR_VERDICT_AUDIT = 2 } pr_verdict_kind;
-typedef struct {
-    const char *backend;            /* scheme://host:port */
-    const char *vhost;              /* server_hostname:port */
-    int policy;                     /* pr_policy in force */
-    pr_verdict_kind verdict;
-    pr_reason reason;               /* PR_REASON_NONE when ok */
-    int resumed;                    /* the handshake resumed a session */
-    int expiring;                   /* inside the warn window */
-    long days_left;                 /* of the peer's leaf; valid if have_cert */
-    int have_cert;
-    const char *subject, *issuer, *sans;    /* sans: "DNS:a, IP:1.2.3.4" */
-    apr_time_t not_after;           /* of the peer's leaf */
-    const char *pin;                /* sha256//... of the leaf */
-    const char *protocol, *cipher;  /* negotiated, when the handshake completed */
-} pr_event;
-
-/* pr_status.c: record one event (any thread of any child). */
-void pr_status_record(server_rec *s, const pr_event *ev);
+/* The status pages (pr_status_*.c): they count the events of
+ * pr_events.h. 1 at most once per child per backend per day: for expiry
+ * warnings. */
 void pr_status_register_hooks(apr_pool_t *p);
-/* 1 at most once per child per backend per day: for expiry warnings. */
 int pr_status_should_warn(const char *backend, const char *vhost);
+/* ProxyReencryptStatusScope (its command_rec is in pr_cmds). */
+const char *pr_status_set_scope(cmd_parms *cmd, void *mc, const char *arg);
+/* pr_dump.c: apachectl -t -D DUMP_REENCRYPT. */
+void pr_dump_register_hooks(apr_pool_t *p);
 
 /* pr_headers.c: forwarded headers for this request (scheme handler). */
 void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const char *url);

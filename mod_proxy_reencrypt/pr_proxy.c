@@ -70,7 +70,7 @@ static void record_plaintext(request_rec *r, const char *backend, int policy)
     ev.policy = policy;
     ev.verdict = policy == PR_POLICY_ENFORCE ? PR_VERDICT_REFUSED : PR_VERDICT_AUDIT;
     ev.reason = PR_REASON_PLAINTEXT;
-    pr_status_record(r->server, &ev);
+    pr_event_emit(r->server, &ev);
 }
 
 static int pr_scheme_handler(request_rec *r, proxy_worker *worker,

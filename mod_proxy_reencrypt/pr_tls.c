@@ -201,7 +201,7 @@ static void record(pr_conn *pc, X509 *leaf, SSL *ssl)
         ev.protocol = SSL_get_version(ssl);
         ev.cipher = SSL_get_cipher_name(ssl);
     }
-    pr_status_record(pc->c->base_server, &ev);
+    pr_event_emit(pc->c->base_server, &ev);
 }
 
 static void set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
