@@ -14,6 +14,7 @@ static void register_hooks(apr_pool_t *p)
     pr_tls_register_hooks(p);
     pr_headers_register_hooks(p);
     pr_status_register_hooks(p);
+    pr_dump_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(proxy_reencrypt) = {

@@ -33,6 +33,7 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir)
     c->min_proto = PR_UNSET;
     c->session_cache = PR_UNSET;
     c->proxy_protocol = PR_UNSET;
+    c->status_scope = PR_UNSET;
     return c;
 }
 
@@ -90,6 +91,7 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     for (f = 0; f < PR_F__COUNT; ++f) {
         m->origin[f] = add->origin[f] ? add->origin[f] : base->origin[f];
     }
+    MERGE_INT(status_scope);
     if (add->trusted) {
         m->trusted = add->trusted;
         m->trusted_text = add->trusted_text;
@@ -120,6 +122,7 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
         .depth = PR_UNSET, .sni = PR_UNSET, .warn_days = PR_UNSET,
         .refuse_days = PR_UNSET, .crl_check = PR_UNSET, .fwd_mode = PR_UNSET,
         .min_proto = PR_UNSET, .session_cache = PR_UNSET, .proxy_protocol = PR_UNSET,
+        .status_scope = PR_UNSET,
     };
     const pr_dir_conf *c = v ? ap_get_module_config(v, &proxy_reencrypt_module) : NULL;
     return c ? c : &unset;
@@ -639,5 +642,7 @@ const command_rec pr_cmds[] = {
                   "on | off: resume TLS sessions to the backend"),
     AP_INIT_TAKE1("ProxyReencryptProxyProtocol", set_proxy_protocol, NULL, PR_CTX,
                   "off | v1 | v2: send a PROXY protocol header before the handshake"),
+    AP_INIT_TAKE1("ProxyReencryptStatusScope", pr_status_set_scope, NULL, RSRC_CONF | ACCESS_CONF,
+                  "vhost | all: the backends the status handler shows (default vhost)"),
     { NULL }
 };

@@ -25,6 +25,7 @@
 #include "pr_core.h"
 #include "pr_policy.h"
 #include "pr_decide.h"
+#include "pr_events.h"
 
 extern module AP_MODULE_DECLARE_DATA proxy_reencrypt_module;
 #ifndef PR_MODULE_RECORD   /* AP_DECLARE_MODULE defines it there */
@@ -67,6 +68,7 @@ typedef struct {
                                        set each field here; NULL: unset */
     const char *section;            /* the <Proxy> section's path, NULL for
                                        server/vhost (merged: the last one) */
+    int status_scope;               /* pr_status_scope or PR_UNSET */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once
@@ -133,31 +135,15 @@ const pr_request_ctx *pr_current_request(void);
 pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname);
 void pr_handoff_register_hooks(apr_pool_t *p);
 
-/* One handshake (or plaintext refusal) as pr_tls.c / pr_proxy.c saw it:
- * what pr_status.c counts in shared memory and shows. Strings may be
- * NULL; they are copied. */
-typedef struct {
-    const char *backend;            /* scheme://host:port */
-    const char *vhost;              /* server_hostname:port */
-    int policy;                     /* pr_policy in force */
-    pr_verdict_kind verdict;
-    pr_reason reason;               /* PR_REASON_NONE when ok */
-    int client_fault;               /* refused for a client-chosen name */
-    int resumed;                    /* the handshake resumed a session */
-    int expiring;                   /* inside the warn window */
-    long days_left;                 /* of the peer's leaf; valid if have_cert */
-    int have_cert;
-    const char *subject, *issuer, *sans;    /* sans: "DNS:a, IP:1.2.3.4" */
-    apr_time_t not_after;           /* of the peer's leaf */
-    const char *pin;                /* sha256//... of the leaf */
-    const char *protocol, *cipher;  /* negotiated, when the handshake completed */
-} pr_event;
-
-/* pr_status.c: record one event (any thread of any child). */
-void pr_status_record(server_rec *s, const pr_event *ev);
+/* The status pages (pr_status_*.c): they count the events of
+ * pr_events.h. 1 at most once per child per backend per day: for expiry
+ * warnings. */
 void pr_status_register_hooks(apr_pool_t *p);
-/* 1 at most once per child per backend per day: for expiry warnings. */
 int pr_status_should_warn(const char *backend, const char *vhost);
+/* ProxyReencryptStatusScope (its command_rec is in pr_cmds). */
+const char *pr_status_set_scope(cmd_parms *cmd, void *mc, const char *arg);
+/* pr_dump.c: apachectl -t -D DUMP_REENCRYPT. */
+void pr_dump_register_hooks(apr_pool_t *p);
 
 /* pr_headers.c: forwarded headers for this request (scheme handler). */
 void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,

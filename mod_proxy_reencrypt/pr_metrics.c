@@ -149,6 +149,73 @@ size_t pr_prom_escape(const char *s, size_t len, char *out, size_t cap)
     return finish(&k);
 }
 
+size_t pr_auto_escape(const char *s, size_t len, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    sink k = { out, cap, 0 };
+    size_t i;
+
+    for (i = 0; i < len; ++i) {
+        unsigned c = u[i];
+
+        if (c <= 0x20 || c >= 0x7F || c == '\\') {
+            char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 0xF] };
+            put(&k, e, 4);
+        }
+        else {
+            char e = (char)c;
+            put(&k, &e, 1);
+        }
+    }
+    return finish(&k);
+}
+
+size_t pr_html_escape(const char *s, size_t len, char *out, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    sink k = { out, cap, 0 };
+    size_t i = 0, n;
+
+    while (i < len) {
+        unsigned c = u[i];
+
+        if (c == '&') {
+            put(&k, "&amp;", 5);
+            ++i;
+        }
+        else if (c == '<') {
+            put(&k, "&lt;", 4);
+            ++i;
+        }
+        else if (c == '>') {
+            put(&k, "&gt;", 4);
+            ++i;
+        }
+        else if (c == '"') {
+            put(&k, "&quot;", 6);
+            ++i;
+        }
+        else if (c == '\'') {
+            put(&k, "&#39;", 5);
+            ++i;
+        }
+        else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+            put(&k, "\xEF\xBF\xBD", 3);    /* not allowed in HTML text */
+            ++i;
+        }
+        else if ((n = utf8_seq(u + i, len - i)) == 0) {
+            put(&k, "\xEF\xBF\xBD", 3);
+            ++i;
+        }
+        else {
+            put(&k, s + i, n);
+            i += n;
+        }
+    }
+    return finish(&k);
+}
+
 size_t pr_copy_utf8(char *dst, size_t cap, const char *src, size_t len)
 {
     size_t n;

@@ -30,6 +30,21 @@ size_t pr_json_escape(const char *s, size_t len, char *out, size_t cap);
  * that are not valid UTF-8 replaced by U+FFFD (the format is UTF-8). */
 size_t pr_prom_escape(const char *s, size_t len, char *out, size_t cap);
 
+/* Worst case growth of the ?auto and HTML escapes: "\xHH" and "&quot;". */
+#define PR_AUTO_ESCAPED_MAX(len) ((len) * 4 + 1)
+#define PR_HTML_ESCAPED_MAX(len) ((len) * 6 + 1)
+
+/* A value of mod_status's ?auto section ("Key: value" lines; ours hold
+ * space-separated name=value pairs): control characters, space, DEL,
+ * bytes >= 0x80 and backslash become \xHH, so that a value is one token
+ * on one line and can start neither a line nor a field of its own. */
+size_t pr_auto_escape(const char *s, size_t len, char *out, size_t cap);
+
+/* HTML text or attribute value: & < > " ' as entities, control
+ * characters (but tab, LF, CR) and invalid UTF-8 as U+FFFD; valid UTF-8
+ * kept as it is. */
+size_t pr_html_escape(const char *s, size_t len, char *out, size_t cap);
+
 /* Copy src[0..len) into dst[cap], cut if needed at a UTF-8 character
  * boundary (never in the middle of a sequence), always terminated.
  * Returns the number of bytes copied. */

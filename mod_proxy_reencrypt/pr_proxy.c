@@ -49,7 +49,7 @@ static void record_plaintext(request_rec *r, const char *backend, const pr_outco
     ev.policy = o->kind == PR_VERDICT_REFUSED ? PR_POLICY_ENFORCE : PR_POLICY_AUDIT;
     ev.verdict = o->kind;
     ev.reason = PR_REASON_PLAINTEXT;
-    pr_status_record(r->server, &ev);
+    pr_event_emit(r->server, &ev);
 }
 
 /* The name mod_proxy will ask the backend for (SNI and name check): the

@@ -114,7 +114,7 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
         ev.protocol = SSL_get_version(ssl);
         ev.cipher = SSL_get_cipher_name(ssl);
     }
-    pr_status_record(pc->c->base_server, &ev);
+    pr_event_emit(pc->c->base_server, &ev);
 }
 
 void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)

@@ -28,6 +28,7 @@ my @bad = (
     ['ProxyReencryptMinProtocol',       'TLSv1.1'],
     ['ProxyReencryptSessionCache',      'maybe'],
     ['ProxyReencryptProxyProtocol',     'v3'],
+    ['ProxyReencryptStatusScope',       'global'],
 );
 
 for my $b (@bad) {

@@ -153,9 +153,15 @@ my $j1 = counts_ok('after traffic', $N, $N);
     like($e->{peer}{pin} // '', qr/^\S+$/, 'JSON: expired backend: SPKI pin of the refused certificate');
     like($e->{peer}{sans} // '', qr/localhost/, 'JSON: expired backend: SANs of the refused certificate');
     ok($e->{peer}{expiring}, 'JSON: expired backend: flagged (expiring or expired)');
+    # the default page shows st-count's backends only (issue 9): look at
+    # every vhost's through ProxyReencryptStatusScope all
+    my ($atext) = status_text('st_count', '?json', '/st-status-all');
+    my $all = JSON::PP->new->decode($atext);
+    my ($gall) = backend_entry($all, $good_re, $vhost_re);
+    is(($gall // {})->{handshakes}{ok}, $N, 'JSON (scope all): the same count for st-count');
     my ($gbad) = grep { $_->{backend} =~ $good_re && $_->{vhost} !~ $vhost_re
-                        && $_->{vhost} =~ /^st-/ && $_->{handshakes}{ok} } @{ $j->{backends} };
-    ok(!$gbad, 'JSON: counts are per front vhost (other st_ fronts unaffected)');
+                        && $_->{vhost} =~ /^st-/ && $_->{handshakes}{ok} } @{ $all->{backends} };
+    ok(!$gbad, 'JSON (scope all): counts are per front vhost (other st_ fronts unaffected)');
 }
 
 # ---------------------------------------------------------------- Prometheus

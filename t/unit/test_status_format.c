@@ -53,6 +53,42 @@ static void test_prom(void)
     is_str(out, "\xef\xbf\xbd", "prom: invalid UTF-8 becomes U+FFFD");
 }
 
+static void test_auto(void)
+{
+    char out[128];
+    size_t n;
+
+    n = pr_auto_escape(S("https://h:443"), out, sizeof(out));
+    is_str(out, "https://h:443", "auto: plain value unchanged");
+    is_int(n, 13, "auto: length returned");
+    pr_auto_escape(S("x\nbusyworkers 0"), out, sizeof(out));
+    is_str(out, "x\\x0abusyworkers\\x200", "auto: line feed and space as \\xHH");
+    pr_auto_escape(S("a\rb\tc\x7f\\"), out, sizeof(out));
+    is_str(out, "a\\x0db\\x09c\\x7f\\x5c", "auto: CR, tab, DEL, backslash");
+    pr_auto_escape(S("caf\xc3\xa9"), out, sizeof(out));
+    is_str(out, "caf\\xc3\\xa9", "auto: non-ASCII bytes escaped (ASCII output)");
+    pr_auto_escape("a\0b", 3, out, sizeof(out));
+    is_str(out, "a\\x00b", "auto: NUL inside the counted string");
+    n = pr_auto_escape(S("\n\n"), out, 6);
+    is_int(n, 8, "auto: needed length reported when the buffer is short");
+    is_str(out, "\\x0a\\", "auto: short buffer truncated and terminated");
+}
+
+static void test_html(void)
+{
+    char out[128];
+
+    pr_html_escape(S("CN=a, O=b"), out, sizeof(out));
+    is_str(out, "CN=a, O=b", "html: plain text unchanged");
+    pr_html_escape(S("<b a=\"x\">&'"), out, sizeof(out));
+    is_str(out, "&lt;b a=&quot;x&quot;&gt;&amp;&#39;", "html: markup characters as entities");
+    pr_html_escape(S("l1\nl2\x01\x7f"), out, sizeof(out));
+    is_str(out, "l1\nl2\xef\xbf\xbd\xef\xbf\xbd", "html: line feed kept, controls replaced");
+    pr_html_escape(S("caf\xc3\xa9\xff"), out, sizeof(out));
+    is_str(out, "caf\xc3\xa9\xef\xbf\xbd", "html: valid UTF-8 kept, invalid replaced");
+    is_int(pr_html_escape(S("\"\""), NULL, 0), 12, "html: size query with cap 0");
+}
+
 static void test_copy(void)
 {
     char buf[6];
@@ -97,6 +133,8 @@ int main(void)
 {
     test_json();
     test_prom();
+    test_auto();
+    test_html();
     test_copy();
     test_days();
     test_misc();
