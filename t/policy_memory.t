@@ -34,6 +34,7 @@ ErrorLog $dir/error_log
 LogLevel warn
 DefaultRuntimeDir $dir
 ServerName localhost
+TypesConfig /etc/mime.types
 Listen 127.0.0.1:$port
 $prefork$mods
 StartServers 1
@@ -75,7 +76,9 @@ chomp($pid //= '');
 my @kids;
 for (1 .. 50) { @kids = $pid ? child_pids($pid) : (); last if @kids; sleep 0.1 }
 my $child = $kids[0];
-ok($pid && $child && @kids == 1, 'a prefork server with one child started') or diag($out);
+ok($pid && $child && @kids == 1, 'a prefork server with one child started')
+    or diag($out . (`tail -5 $dir/error_log 2>&1` // ''));
+unless ($child) { done_testing(); exit 0 }
 
 sub rss_kb {
     open my $s, '<', "/proc/$child/status" or return -1;
