@@ -453,6 +453,27 @@ static void test_pooled(void)
     ok(!pr_pooled_may_serve(ka, kb), "pooled: another client certificate gets a fresh connection");
 }
 
+/* ---- what the module changes on the wire ---------------------------- */
+
+static void test_wire(void)
+{
+    pr_resolved a = base(PR_POLICY_AUDIT, PR_VERIFY_CHAIN), e = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+    pr_resolved o = base(PR_POLICY_OFF, PR_VERIFY_CHAIN);
+
+    ok(!pr_use_session_cache(&a), "audit, cache by default: no resumption (stock never resumes)");
+    a.origin[PR_F_SESSION_CACHE] = "f:1";
+    ok(pr_use_session_cache(&a), "audit, ProxyReencryptSessionCache on written down: resumes");
+    a.session_cache = 0;
+    ok(!pr_use_session_cache(&a), "audit, cache off: none");
+    ok(pr_use_session_cache(&e), "enforce, cache by default: resumes");
+    e.session_cache = 0;
+    ok(!pr_use_session_cache(&e), "enforce, cache off: none");
+    o.origin[PR_F_SESSION_CACHE] = "f:1";
+    ok(!pr_use_session_cache(&o), "off: never");
+    ok(pr_refuse_renegotiation(&e), "enforce refuses renegotiation");
+    ok(!pr_refuse_renegotiation(&a), "audit leaves renegotiation to mod_ssl");
+}
+
 /* ---- start-up findings ----------------------------------------------- */
 
 static void test_startup(void)
@@ -505,5 +526,6 @@ int main(void)
     test_cross_product();
     test_pooled();
     test_startup();
+    test_wire();
     return done_testing();
 }
