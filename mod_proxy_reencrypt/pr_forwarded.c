@@ -193,33 +193,6 @@ int pr_xff_parse(const char *s, size_t len, pr_span *out, size_t cap)
 }
 
 /* ------------------------------------------------------------------ */
-/* Trusted chain                                                       */
-
-int pr_xff_client(const char *s, size_t len, const pr_span *list, size_t n,
-                  const char *peer, size_t peer_len,
-                  pr_trust_fn is_trusted, void *baton)
-{
-    size_t i;
-
-    if (is_trusted == NULL || (list == NULL && n > 0)
-        || n > PR_FWD_MAX_INPUT || (s == NULL && n > 0))
-        return PR_FWD_MALFORMED;
-    if (peer != NULL && peer_len >= PR_IP_BUFSIZE)
-        return PR_FWD_MALFORMED;
-    for (i = 0; i < n; i++)
-        if (list[i].off > len || list[i].len > len - list[i].off
-            || list[i].len > PR_IP_MAXLEN)
-            return PR_FWD_MALFORMED;
-
-    if (peer != NULL && !ask(is_trusted, baton, peer, peer_len))
-        return (int)n;
-    for (i = n; i-- > 0;)
-        if (!ask(is_trusted, baton, s + list[i].off, list[i].len))
-            return (int)i;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* The trust walk                                                      */
 
 int pr_xff_walk(const char *s, size_t len, pr_trust_fn is_trusted,

@@ -131,22 +131,6 @@ int pr_xff_parse(const char *s, size_t len, pr_span *out, size_t cap);
  * address is a trusted proxy. */
 typedef int (*pr_trust_fn)(const char *ip, size_t len, void *baton);
 
-/* The original client of a proxy chain. The chain is, left to right,
- * list[0..n) (spans into s[0..len), as produced by pr_xff_parse) followed
- * by the connection's peer. It is walked from the right, skipping
- * trusted proxies: the first untrusted address is the client; if all
- * are trusted, the leftmost is.
- * peer may be NULL, meaning "the peer is trusted" (the glue only calls
- * this for trusted peers, so it need not ask twice); otherwise peer_len
- * must be < PR_IP_BUFSIZE.
- * Returns the index of the client: 0..n-1 for list[i], n for the peer
- * (which is also the answer when n == 0).
- * PR_FWD_MALFORMED: is_trusted NULL, list NULL with n > 0, a span out of
- * bounds or longer than PR_IP_MAXLEN, or peer too long. */
-int pr_xff_client(const char *s, size_t len, const pr_span *list, size_t n,
-                  const char *peer, size_t peer_len,
-                  pr_trust_fn is_trusted, void *baton);
-
 /* ------------------------------------------------------------------ */
 /* Forwarded (RFC 7239)                                                */
 
@@ -221,16 +205,6 @@ typedef struct {
  * PR_FWD_MAX_ENTRIES) elements, or scratch too small. */
 int pr_fwd_parse(const char *s, size_t len, pr_fwd_elem *out, size_t cap,
                  char *scratch, size_t scratchlen);
-
-/* pr_xff_client for a parsed Forwarded header: the chain is the for=
- * nodes of el[0..n) followed by the peer. An element whose for= is
- * absent, "unknown" or obfuscated cannot be checked and counts as
- * untrusted, so the walk stops there: the caller must then look at
- * el[i].for_node.kind before using the answer as an address.
- * Returns 0..n (n: the peer), or PR_FWD_MALFORMED as pr_xff_client. */
-int pr_fwd_client(const pr_fwd_elem *el, size_t n,
-                  const char *peer, size_t peer_len,
-                  pr_trust_fn is_trusted, void *baton);
 
 /* Build one Forwarded element "for=...;by=...;proto=...;host=..." into
  * out[0..cap), NUL-terminated, and return its length (excluding NUL).

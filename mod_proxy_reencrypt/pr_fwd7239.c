@@ -42,44 +42,6 @@ static int is_regname_char(unsigned char c)
     }
 }
 
-int pr_fwd_client(const pr_fwd_elem *el, size_t n,
-                  const char *peer, size_t peer_len,
-                  pr_trust_fn is_trusted, void *baton)
-{
-    size_t i;
-
-    if (is_trusted == NULL || (el == NULL && n > 0) || n > PR_FWD_MAX_INPUT)
-        return PR_FWD_MALFORMED;
-    if (peer != NULL && peer_len >= PR_IP_BUFSIZE)
-        return PR_FWD_MALFORMED;
-    for (i = 0; i < n; i++) {
-        const pr_node *nd = &el[i].for_node;
-
-        if (el[i].for_.val == NULL)
-            continue;
-        if (nd->addr_off > el[i].for_.len
-            || nd->addr_len > el[i].for_.len - nd->addr_off)
-            return PR_FWD_MALFORMED;
-        if ((nd->kind == PR_NODE_IPV4 || nd->kind == PR_NODE_IPV6)
-            && nd->addr_len > PR_IP_MAXLEN)
-            return PR_FWD_MALFORMED;
-    }
-
-    if (peer != NULL && !ask(is_trusted, baton, peer, peer_len))
-        return (int)n;
-    for (i = n; i-- > 0;) {
-        const pr_node *nd = &el[i].for_node;
-
-        if (el[i].for_.val == NULL
-            || (nd->kind != PR_NODE_IPV4 && nd->kind != PR_NODE_IPV6))
-            return (int)i;
-        if (!ask(is_trusted, baton, el[i].for_.val + nd->addr_off,
-                 nd->addr_len))
-            return (int)i;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Forwarded: value validators                                         */
 

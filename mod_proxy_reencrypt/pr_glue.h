@@ -59,6 +59,8 @@ typedef struct {
     int min_proto;                  /* 0x0303 / 0x0304 or PR_UNSET */
     int session_cache;              /* 0/1 or PR_UNSET */
     int proxy_protocol;             /* 0 off, 1 v1, 2 v2, or PR_UNSET */
+    apr_array_header_t *strip;      /* const char *: ProxyReencryptStripHeader
+                                       names; merged as a union; NULL: none */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once
