@@ -266,15 +266,15 @@ typedef struct {
 int pr_xff_walk(const char *s, size_t len, pr_trust_fn is_trusted,
                 void *baton, pr_hop *out, size_t cap, int *stop);
 
-/* The same walk over a Forwarded value: each element is the shortest
- * text after a ',' (or from the start) that parses as one well-formed
- * element (pr_fwd_parse's grammar) and is at most PR_FWD_MAX_ELEMENT
- * bytes; for a well-formed list this is exactly its last element, and a
- * malformed left part (an unterminated quote, say) cannot reach past
- * the ',' that ends it. The address is the for= node's; an element with
- * no for=, or for=unknown / an obfuscated node, stops the walk like a
- * malformed one (PR_WALK_MALFORMED). off/len give each element as
- * written, to be forwarded verbatim. */
+/* The same walk over a Forwarded value. Each element is the text between
+ * two ','s, parsed alone (pr_fwd_parse's grammar, at most
+ * PR_FWD_MAX_ELEMENT bytes); a ',' inside a quoted value is not followed
+ * (such an element counts as malformed), so no text left of a ',' can
+ * complete or change an element right of it, whatever quotes it holds.
+ * The address is the for= node's; an element with no for=, or
+ * for=unknown / an obfuscated node, stops the walk like a malformed one
+ * (PR_WALK_MALFORMED). off/len give each element as written, to be
+ * forwarded verbatim. */
 int pr_fwd_walk(const char *s, size_t len, pr_trust_fn is_trusted,
                 void *baton, pr_hop *out, size_t cap, int *stop);
 

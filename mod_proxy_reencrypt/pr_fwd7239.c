@@ -401,22 +401,13 @@ int pr_fwd_walk(const char *s, size_t len, pr_trust_fn is_trusted,
             why = PR_WALK_CAPPED;
             break;
         }
-        /* the shortest well-formed element ending at end: for a
-         * well-formed list, a ',' inside a quoted value never starts one
-         * (the text after it has an unmatched '"') */
-        for (;;) {
-            while (b > 0 && s[b - 1] != ',')
-                b--;
-            if (end - b > PR_FWD_MAX_ELEMENT)
-                break;
-            if (one_element(s + b, end - b, &el, scratch, sizeof scratch)) {
-                found = 1;
-                break;
-            }
-            if (b == 0)
-                break;
-            b--;                            /* onto the ',' */
-        }
+        /* the element is the text after the nearest ',': a ',' inside a
+         * quoted value is not followed, so nothing left of that ',' can
+         * ever complete or change this element */
+        while (b > 0 && s[b - 1] != ',')
+            b--;
+        found = end - b <= PR_FWD_MAX_ELEMENT
+            && one_element(s + b, end - b, &el, scratch, sizeof scratch);
         if (!found || el.for_.val == NULL
             || (nd->kind != PR_NODE_IPV4 && nd->kind != PR_NODE_IPV6)) {
             why = PR_WALK_MALFORMED;

@@ -256,8 +256,13 @@ static const char *forwarded_value(request_rec *r, const chain *ch, const char *
     char elem[1024];
     int i, n;
 
-    n = pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(), pr_str_c(proto),
-                     host ? pr_str_c(host) : pr_str_none());
+    /* a Host with a ',' would be quoted; downstream walks split on ','
+     * (pr_fwd_walk): leave host= out then, as for any Host the grammar
+     * cannot carry */
+    n = host && !strchr(host, ',')
+        ? pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(), pr_str_c(proto),
+                       pr_str_c(host))
+        : -1;
     if (n < 0) {
         /* A Host the grammar cannot carry: leave host= out. */
         n = pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(),
