@@ -400,6 +400,9 @@ static void log_audit(request_rec *r, const pr_fwd_values *v)
         ? apr_array_pstrcat(r->pool, v->removed, ',') : "nothing";
     const char *set = "nothing";
 
+    if (!v->removed->nelts && v->mode == PR_FWD_MODE_OFF) {
+        return;
+    }
     if (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH) {
         set = apr_psprintf(r->pool, "X-Forwarded-For: %s; X-Real-IP: %s; "
                            "X-Forwarded-Proto: %s; X-Forwarded-Host: %s; "
