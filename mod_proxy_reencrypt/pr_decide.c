@@ -122,6 +122,73 @@ pr_verdict pr_decide(const pr_resolved *pol, const pr_observation *obs)
     return v;
 }
 
+int pr_freshness(long long this_update, long long next_update, long long now, long skew)
+{
+    if (this_update > now + skew) {
+        return 1;
+    }
+    if (next_update && next_update < now - skew) {
+        return 2;
+    }
+    return 0;
+}
+
+pr_reason pr_ocsp_reason(pr_ocsp_mode mode, const pr_staple *s, long long now,
+                         const char **why)
+{
+    const char *w = "stapled OCSP response: good";
+    pr_reason r = PR_REASON_NONE;
+    int fresh;
+
+    if (mode == PR_OCSP_OFF) {
+        w = "OCSP off";
+    }
+    else switch (s->status) {
+    case PR_STAPLE_REVOKED:
+        /* A revocation is never undone: stale or not, it stands. */
+        r = PR_REASON_REVOKED;
+        w = "stapled OCSP response: revoked";
+        break;
+    case PR_STAPLE_UNUSABLE:
+        r = PR_REASON_OCSP;
+        w = "stapled OCSP response not verified (signature, signer or certificate ID)";
+        break;
+    case PR_STAPLE_GOOD:
+        fresh = pr_freshness(s->this_update, s->next_update, now, PR_REVOCATION_SKEW);
+        if (fresh) {
+            r = PR_REASON_OCSP;
+            w = fresh == 1 ? "stapled OCSP response not yet valid (thisUpdate in the future)"
+                           : "stapled OCSP response expired (nextUpdate in the past)";
+        }
+        break;
+    case PR_STAPLE_UNKNOWN:
+        w = "stapled OCSP response: unknown";
+        r = mode == PR_OCSP_REQUIRE ? PR_REASON_OCSP : PR_REASON_NONE;
+        break;
+    default:
+        w = "no stapled OCSP response";
+        r = mode == PR_OCSP_REQUIRE ? PR_REASON_OCSP : PR_REASON_NONE;
+        break;
+    }
+    if (why) {
+        *why = w;
+    }
+    return r;
+}
+
+#define PR_DAY 86400
+
+int pr_crl_state(long long next_update, long long now)
+{
+    if (!next_update) {
+        return 0;                       /* no nextUpdate: nothing to expire */
+    }
+    if (next_update < now) {
+        return 2;
+    }
+    return next_update - now < PR_DAY ? 1 : 0;
+}
+
 pr_outcome pr_outcome_of(pr_policy policy, const pr_verdict *v, int by_modssl,
                          int as_modssl, int requestless)
 {

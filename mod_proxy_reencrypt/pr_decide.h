@@ -58,6 +58,46 @@ typedef struct {
 
 pr_verdict pr_decide(const pr_resolved *pol, const pr_observation *obs);
 
+/* ---- Revocation: stapled OCSP responses and CRL freshness ---------- */
+
+/* Allowed clock difference with a responder or CRL issuer, seconds. */
+#define PR_REVOCATION_SKEW 300
+
+/* What the glue found in a stapled OCSP response (times: Unix seconds). */
+typedef enum {
+    PR_STAPLE_NONE = 0,         /* the backend stapled nothing */
+    PR_STAPLE_UNUSABLE,         /* unparsable, not "successful", signature or
+                                   signer not verified, no entry for the leaf */
+    PR_STAPLE_GOOD,
+    PR_STAPLE_REVOKED,
+    PR_STAPLE_UNKNOWN
+} pr_staple_status;
+
+typedef struct {
+    pr_staple_status status;
+    long long this_update;
+    long long next_update;      /* 0: the response has none */
+} pr_staple;
+
+/* Is [this_update, next_update] current at `now`, with `skew` seconds of
+ * allowance either way? 0: fresh; 1: not yet valid (this_update in the
+ * future); 2: expired (next_update in the past). No next_update: fresh
+ * once this_update has come (RFC 6960 4.2.2.1: newer information is
+ * always available, so the response is as fresh as its thisUpdate). */
+int pr_freshness(long long this_update, long long next_update, long long now, long skew);
+
+/* The reason a stapled response gives to refuse, PR_REASON_NONE for none:
+ * revoked (verified): revoked, stale or not; under staple a bad or stale
+ * response: ocsp, none or unknown: accepted; under require anything but a
+ * fresh good response: ocsp. Off: never. `why` (may be NULL) gets a
+ * short text for the log line. */
+pr_reason pr_ocsp_reason(pr_ocsp_mode mode, const pr_staple *s, long long now,
+                         const char **why);
+
+/* A CRL's nextUpdate against `now`, for the status page and the log:
+ * 0 fresh, 1 inside the warning day, 2 stale (counted as missing). */
+int pr_crl_state(long long next_update, long long now);
+
 /* ---- What a verdict means ------------------------------------------ */
 
 typedef enum { PR_VERDICT_OK = 0, PR_VERDICT_REFUSED = 1, PR_VERDICT_AUDIT = 2 } pr_verdict_kind;

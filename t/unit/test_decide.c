@@ -81,6 +81,9 @@ static void test_defaults(void)
     q = p; q.min_proto = 0x0304;
     pr_resolved_finish(&q);
     ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the protocol floor counts");
+    q = p; q.ocsp = PR_OCSP_REQUIRE;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the OCSP mode counts");
 }
 
 /* ---- precedence ---------------------------------------------------- */
@@ -515,8 +518,74 @@ static void test_startup(void)
     }
 }
 
+/* Stapled OCSP responses: status x mode x freshness -> reason. */
+static void test_ocsp(void)
+{
+    const long long now = 1800000000LL, H = 3600, D = 86400;
+    static const struct {
+        pr_ocsp_mode mode;
+        pr_staple_status st;
+        long long this_off, next_off;   /* from now; next 0: none */
+        pr_reason want;
+        const char *what;
+    } t[] = {
+        { PR_OCSP_OFF,     PR_STAPLE_REVOKED,  -H, D, PR_REASON_NONE, "off: never a reason" },
+        { PR_OCSP_OFF,     PR_STAPLE_NONE,      0, 0, PR_REASON_NONE, "off: no staple is fine" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_GOOD,     -H, D, PR_REASON_NONE, "staple: fresh good" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_NONE,      0, 0, PR_REASON_NONE, "staple: none is accepted" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_UNKNOWN,  -H, D, PR_REASON_NONE, "staple: unknown is accepted" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_REVOKED,  -H, D, PR_REASON_REVOKED, "staple: revoked" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_REVOKED, -3*D, -2*D, PR_REASON_REVOKED, "staple: a stale revoked still revokes" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_UNUSABLE, -H, D, PR_REASON_OCSP, "staple: unverified refuses" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_GOOD,   -3*D, -D, PR_REASON_OCSP, "staple: expired good refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,     -H, D, PR_REASON_NONE, "require: fresh good" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,     -H, 0, PR_REASON_NONE, "require: good without nextUpdate" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_NONE,      0, 0, PR_REASON_OCSP, "require: none refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_UNKNOWN,  -H, D, PR_REASON_OCSP, "require: unknown refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_UNUSABLE, -H, D, PR_REASON_OCSP, "require: unverified refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_REVOKED,  -H, D, PR_REASON_REVOKED, "require: revoked" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,   -2*D, -H, PR_REASON_OCSP, "require: nextUpdate an hour ago" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,   -2*D, -60, PR_REASON_NONE, "require: nextUpdate a minute ago (skew)" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,     60, D, PR_REASON_NONE, "require: thisUpdate a minute ahead (skew)" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,      H, D, PR_REASON_OCSP, "require: thisUpdate an hour ahead" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_staple s;
+        const char *why = NULL;
+        pr_reason r;
+
+        s.status = t[i].st;
+        s.this_update = now + t[i].this_off;
+        s.next_update = t[i].next_off ? now + t[i].next_off : 0;
+        r = pr_ocsp_reason(t[i].mode, &s, now, &why);
+        ok(r == t[i].want && why && *why, "ocsp: %s (got %s: %s)", t[i].what,
+           pr_reason_name(r), why ? why : "(null)");
+    }
+    is_str(pr_reason_name(PR_REASON_OCSP), "ocsp", "the reason is named ocsp");
+
+    /* Freshness windows, edges included. */
+    is_int(pr_freshness(now, now + D, now, 0), 0, "fresh: thisUpdate now");
+    is_int(pr_freshness(now + 1, now + D, now, 0), 1, "not yet: a second ahead, no skew");
+    is_int(pr_freshness(now + 300, now + D, now, 300), 0, "skew edge: 300 s ahead");
+    is_int(pr_freshness(now + 301, now + D, now, 300), 1, "skew edge: 301 s ahead");
+    is_int(pr_freshness(now - D, now - 300, now, 300), 0, "skew edge: nextUpdate 300 s ago");
+    is_int(pr_freshness(now - D, now - 301, now, 300), 2, "skew edge: nextUpdate 301 s ago");
+    is_int(pr_freshness(now - D, 0, now, 300), 0, "no nextUpdate: fresh");
+
+    /* CRL nextUpdate: fresh, the warning day, stale. */
+    is_int(pr_crl_state(now + 2 * D, now), 0, "crl: two days left");
+    is_int(pr_crl_state(now + D, now), 0, "crl: exactly a day left: no warning yet");
+    is_int(pr_crl_state(now + D - 1, now), 1, "crl: under a day: warning");
+    is_int(pr_crl_state(now, now), 1, "crl: nextUpdate now: warning");
+    is_int(pr_crl_state(now - 1, now), 2, "crl: past nextUpdate: stale");
+    is_int(pr_crl_state(0, now), 0, "crl: no nextUpdate");
+}
+
 int main(void)
 {
+    test_ocsp();
     test_defaults();
     test_precedence();
     test_names();
