@@ -25,6 +25,17 @@
 #   id_h2exp   expired cert, HTTP/2 and HTTP/1.1
 #   id_ws      good cert, answers 200 "nginx-backend=id_ws" (WebSocket path)
 # All id_* servers but id_tls12 speak TLSv1.2 and TLSv1.3.
+#
+# Servers of the revocation suite (t/revocation_*.t), each stapling a
+# fixed OCSP response made by build/pki.sh (ssl_stapling_file):
+#   ocsp_good      good cert, a good response from the delegated responder
+#   ocsp_revoked   revoked cert, a revoked response
+#   ocsp_expired   good cert, a good response whose nextUpdate is past
+#   ocsp_wrongkey  good cert, a good response signed by a responder of
+#                  the foreign root
+#   ocsp_good12, ocsp_revoked12   the same as good / revoked, TLSv1.2 only
+#                  (the staple comes in CertificateStatus, not in the
+#                  TLS 1.3 Certificate message)
 set -euo pipefail
 
 cmd=${1:-}
@@ -35,6 +46,7 @@ NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked"
 ID_NAMES="id_client id_tls12 id_pp id_h2 id_h2exp id_ws"
+OCSP_NAMES="ocsp_good ocsp_revoked ocsp_expired ocsp_wrongkey ocsp_good12 ocsp_revoked12"
 
 stop() {
     if [ -s "$DIR/nginx.pid" ]; then
@@ -55,7 +67,7 @@ start)
     stop
     mkdir -p "$DIR/logs" "$DIR/tmp"
     chmod 755 "$DIR" "$DIR/logs"
-    all="$NAMES sni sniip $ID_NAMES"
+    all="$NAMES sni sniip $ID_NAMES $OCSP_NAMES"
     # Pick one free loopback port per server (all held open at once).
     ports=$(perl -MIO::Socket::INET -e '
         my @s = map { IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
@@ -85,7 +97,8 @@ start)
             port=$1; shift
             echo "$n=$port" >>"$DIR/ports.new"
             cert=$n
-            case $n in sni) cert=good ;; sniip) cert=iponly ;; id_h2exp) cert=expired ;; id_*) cert=good ;; esac
+            case $n in sni) cert=good ;; sniip) cert=iponly ;; id_h2exp) cert=expired ;; id_*) cert=good ;;
+                 ocsp_revoked*) cert=revoked ;; ocsp_*) cert=good ;; esac
             listen=ssl
             case $n in id_pp) listen="ssl proxy_protocol" ;; id_h2|id_h2exp) listen="ssl http2" ;; esac
             fmt=mpr
@@ -105,6 +118,12 @@ start)
             id_*)
                 # nginx < 1.23.4 leaves TLSv1.3 out by default
                 echo "    ssl_protocols TLSv1.2 TLSv1.3;" ;;
+            ocsp_*)
+                staple=${n#ocsp_}; staple=ocsp-${staple%12}.der
+                case $n in *12) echo "    ssl_protocols TLSv1.2;" ;;
+                           *)   echo "    ssl_protocols TLSv1.2 TLSv1.3;" ;; esac
+                echo "    ssl_stapling on;"
+                echo "    ssl_stapling_file $PKI/$staple;" ;;
             esac
             case $n in
             sni|sniip) echo "    location / { return 200 \"sni=\$ssl_server_name\\n\"; }" ;;

@@ -194,6 +194,47 @@ for ca in inter root; do
 done
 cat "$OUT/inter.crl" "$OUT/root.crl" >"$OUT/crl-chain.pem"
 
+# CRLs past their nextUpdate (stale: counted as missing), and one inside
+# its last day (a warning).
+for ca in inter root; do
+    q openssl ca -config "$W/ca-$ca/ca.cnf" -gencrl -out "$W/$ca-stale.crl" \
+        -crl_lastupdate "$(d '3 days ago')" -crl_nextupdate "$(d '1 day ago')"
+    q openssl ca -config "$W/ca-$ca/ca.cnf" -gencrl -out "$W/$ca-soon.crl" \
+        -crl_lastupdate "$NOW_1D" -crl_nextupdate "$(d '12 hours')"
+done
+cat "$W/inter-stale.crl" "$OUT/root.crl" >"$OUT/crl-stale.pem"
+cat "$W/inter-soon.crl" "$W/root-soon.crl" >"$OUT/crl-soon.pem"
+
+# ---------------------------------------------------------------- OCSP
+# Stapled responses served by nginx (ssl_stapling_file): a delegated
+# responder issued by the intermediate (OCSPSigning), and one of the same
+# shape issued by the foreign root (a response signed by the wrong key).
+EXT_OCSP="$EXT_LEAF
+keyUsage = critical,digitalSignature
+extendedKeyUsage = OCSPSigning"
+mkkey "$OUT/ocsp-responder.key"
+sign inter "/CN=mpr Test OCSP Responder" "$OUT/ocsp-responder.key" \
+    "$OUT/ocsp-responder.crt" "$NOW_1D" "$Y1" "$EXT_OCSP"
+mkkey "$OUT/ocsp-wrong.key"
+sign foreign-root "/CN=mpr Wrong OCSP Responder" "$OUT/ocsp-wrong.key" \
+    "$OUT/ocsp-wrong.crt" "$NOW_1D" "$Y1" "$EXT_OCSP"
+# ocsp_resp LEAF SIGNER OUT: openssl ocsp answers from inter's index
+ocsp_resp() {
+    q openssl ocsp -issuer "$OUT/inter.crt" -cert "$OUT/$1.crt" -no_nonce \
+        -reqout "$W/$3.req"
+    q openssl ocsp -index "$W/ca-inter/index.txt" -CA "$OUT/inter.crt" \
+        -rsigner "$OUT/$2.crt" -rkey "$OUT/$2.key" -reqin "$W/$3.req" \
+        -respout "$OUT/$3.der" -ndays 7
+}
+ocsp_resp good    ocsp-responder ocsp-good
+ocsp_resp revoked ocsp-responder ocsp-revoked
+ocsp_resp good    ocsp-wrong     ocsp-wrongkey
+# expired: thisUpdate 3 days ago, nextUpdate 2 days ago (openssl ocsp
+# cannot date a response in the past: a small helper does it)
+q cc -o "$W/ocsp-stale" "$(dirname "$SELF")/ocsp-stale.c" -lcrypto
+q "$W/ocsp-stale" "$OUT/inter.crt" "$OUT/ocsp-responder.crt" "$OUT/ocsp-responder.key" \
+    "$OUT/good.crt" 72 48 "$OUT/ocsp-expired.der"
+
 # ---------------------------------------------------------------- client certs
 # All share the subject so that only validity differs between them.
 CLIENT_SUBJ='/O=mpr tests/CN=mpr-front-client'
