@@ -5,6 +5,7 @@
  * pr_tls_hooks.c    mod_ssl hooks: per-connection settings, post-handshake
  * pr_tls_verify.c   verification, the verdict, its log line, event, notes
  * pr_tls_session.c  client-side session cache
+ * pr_tls_ocsp.c     stapled OCSP responses, CRL freshness
  * pr_tls_guard.c    connection filters: outcome of the handshake, pooled
  *                   connections
  */
@@ -36,6 +37,7 @@ typedef struct {
     int concluded;                  /* logged and recorded */
     int done;                       /* the handshake's outcome was handled */
     int resumed;
+    const char *detail;             /* why, for the log line (static/pool text) */
     pr_verdict verdict;
     pr_outcome outcome;
     long days_left;
@@ -63,6 +65,14 @@ int pr_session_new_cb(SSL *ssl, SSL_SESSION *sess);
 /* Offer a cached session of this backend identity; sets pc->session_key. */
 void pr_session_offer(pr_conn *pc, SSL *ssl);
 void pr_session_forget(const char *key);
+
+/* pr_tls_ocsp.c: stapled OCSP responses, CRL freshness */
+void pr_ocsp_install(SSL_CTX *ctx);
+void pr_ocsp_pre_handshake(pr_conn *pc, SSL *ssl);
+void pr_ocsp_resumed(pr_conn *pc, SSL *ssl);
+void pr_ocsp_note_chain_error(pr_conn *pc, int err);
+void pr_crl_freshness(pr_conn *pc);
+void pr_ocsp_child_init(apr_pool_t *p);
 
 /* pr_tls_guard.c */
 void pr_guard_add(pr_conn *pc);

@@ -49,6 +49,7 @@ static void mark_ctx(SSL_CTX *ctx)
     SSL_CTX_set_cert_verify_callback(ctx, pr_cert_verify, NULL);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, pr_session_new_cb);
+    pr_ocsp_install(ctx);
     SSL_CTX_set_ex_data(ctx, ctx_idx, (void *)1);
 }
 
@@ -212,6 +213,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
             return HTTP_BAD_GATEWAY;
         }
     }
+    pr_ocsp_pre_handshake(pc, ssl);
     pr_session_offer(pc, ssl);
     return DECLINED;
 }
@@ -230,6 +232,7 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
     if (SSL_session_reused(ssl)) {
         pc->resumed = 1;
         pr_rejudge(pc, ssl);
+        pr_ocsp_resumed(pc, ssl);
     }
     else if (!pc->judged) {
         /* No certificate was verified (an anonymous cipher suite, say). */
@@ -272,6 +275,7 @@ static void pr_child_init(apr_pool_t *p, server_rec *s)
 #endif
     pr_session_child_init(p);
     pr_verify_child_init(p);
+    pr_ocsp_child_init(p);
 }
 
 void pr_tls_register_hooks(apr_pool_t *p)

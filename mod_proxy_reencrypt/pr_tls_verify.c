@@ -184,18 +184,20 @@ static void log_line(pr_conn *pc, int level, const char *what)
         ? apr_psprintf(pc->c->pool, "; subject=\"%s\"; issuer=\"%s\"; days_left=%ld",
                        pc->subject, pc->issuer, pc->days_left)
         : "; no peer certificate";
+    const char *detail = pc->detail
+        ? apr_psprintf(pc->c->pool, "; detail=\"%s\"", pc->detail) : "";
     const char *extra = pc->resumed ? " (resumed session)"
                       : pc->verdict.client_fault ? " (the name was chosen by the client: "
                                                    "the member stays in service)" : "";
 
     if (pc->r) {
-        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
-                      what, pc->backend, pc->vhost, reason, peer, extra);
+        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s%s",
+                      what, pc->backend, pc->vhost, reason, peer, detail, extra);
     }
     else if (hc_should_log(pc)) {
         ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): "
-                      "reason=%s%s%s (health check; repeated at most once a minute)",
-                      what, pc->backend, pc->vhost, reason, peer, extra);
+                      "reason=%s%s%s%s (health check; repeated at most once a minute)",
+                      what, pc->backend, pc->vhost, reason, peer, detail, extra);
     }
 }
 
@@ -236,6 +238,7 @@ static int record_cb(int ok, X509_STORE_CTX *sctx)
 
     if (pc && !ok) {
         pc->chain_errors |= pr_x509_error_bit(X509_STORE_CTX_get_error(sctx));
+        pr_ocsp_note_chain_error(pc, X509_STORE_CTX_get_error(sctx));
     }
     return 1;
 }
@@ -328,6 +331,8 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
     STACK_OF(X509) *chain = NULL;
 
     pc->chain_errors = 0;
+    pc->detail = NULL;
+    pr_crl_freshness(pc);
     if (leaf && pol->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
         && X509_STORE_CTX_init(sctx, st, leaf, untrusted)) {
         X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);

@@ -3,7 +3,8 @@
 #  * a good staple: 200 (TLS 1.3 and TLS 1.2, where the staple comes in
 #    CertificateStatus after the certificate);
 #  * a revoked staple: 502 reason=revoked, under require and staple;
-#  * no staple: 502 reason=ocsp under require, 200 under staple;
+#  * no staple: 502 reason=ocsp under require (TLS 1.2 and 1.3), 200 under
+#    staple;
 #  * an expired response (nextUpdate two days ago): 502 reason=ocsp;
 #  * a response signed by a responder of another CA: 502 reason=ocsp;
 #  * OCSP off: a revoked staple is not looked at (200);
@@ -27,6 +28,7 @@ like($l // '', qr/OCSP response: revoked/, 'require revoked: the line says the s
 refused_ok(%e, path => '/ocsp/require/revoked12/', backend => 'ocsp_revoked12', reason => 'revoked');
 $l = refused_ok(%e, path => '/ocsp/require/none/', backend => 'good', reason => 'ocsp');
 like($l // '', qr/no stapled OCSP response/, 'require none: the line says no staple');
+refused_ok(%e, path => '/ocsp/require/none13/', backend => 'id_ws', reason => 'ocsp');
 $l = refused_ok(%e, path => '/ocsp/require/expired/', backend => 'ocsp_expired', reason => 'ocsp');
 like($l // '', qr/expired \(nextUpdate in the past\)/, 'require expired: the line says expired');
 $l = refused_ok(%e, path => '/ocsp/require/wrongkey/', backend => 'ocsp_wrongkey', reason => 'ocsp');
