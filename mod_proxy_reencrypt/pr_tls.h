@@ -67,6 +67,7 @@ void pr_session_offer(pr_conn *pc, SSL *ssl);
 void pr_session_forget(const char *key);
 
 /* pr_tls_ocsp.c: stapled OCSP responses, CRL freshness */
+void pr_ocsp_post_config(apr_pool_t *pconf);
 void pr_ocsp_install(SSL_CTX *ctx);
 void pr_ocsp_pre_handshake(pr_conn *pc, SSL *ssl);
 void pr_ocsp_resumed(pr_conn *pc, SSL *ssl);

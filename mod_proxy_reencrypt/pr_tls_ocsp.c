@@ -209,8 +209,11 @@ static int status_cb(SSL *ssl, void *arg)
     pr_reason r;
 
     (void)arg;
+    /* OpenSSL calls back on a resumed TLS 1.3 handshake too (no
+     * Certificate message, so no staple): a resumption is judged from
+     * what its session kept (pr_ocsp_resumed). */
     if (!pc || !pc->pol || pc->pol->policy == PR_POLICY_OFF || pc->pol->ocsp == PR_OCSP_OFF
-        || !leaf) {
+        || !leaf || SSL_session_reused(ssl)) {
         return 1;
     }
     s = examine(pc, ssl, leaf);
@@ -226,12 +229,32 @@ static int status_cb(SSL *ssl, void *arg)
     return 1;
 }
 
-void pr_ocsp_install(SSL_CTX *ctx)
+/* The session ex_data index has callbacks in this DSO: when httpd
+ * unloads the module (every restart, and between the two configuration
+ * passes at start-up) OpenSSL must not keep pointers to them, since it
+ * calls every index's free callback for every session it frees. The
+ * index is given back in a cleanup of pconf, which runs before the DSO
+ * is unloaded (mod_so's own cleanup was registered earlier, at load). */
+static apr_status_t give_back_index(void *data)
+{
+    (void)data;
+    if (sess_idx >= 0) {
+        CRYPTO_free_ex_index(CRYPTO_EX_INDEX_SSL_SESSION, sess_idx);
+        sess_idx = -1;
+    }
+    return APR_SUCCESS;
+}
+
+void pr_ocsp_post_config(apr_pool_t *pconf)
 {
     if (sess_idx < 0) {
-        sess_idx = SSL_SESSION_get_ex_new_index(0, "proxy_reencrypt ocsp", NULL,
-                                                memo_dup, memo_free);
+        sess_idx = SSL_SESSION_get_ex_new_index(0, NULL, NULL, memo_dup, memo_free);
+        apr_pool_cleanup_register(pconf, NULL, give_back_index, apr_pool_cleanup_null);
     }
+}
+
+void pr_ocsp_install(SSL_CTX *ctx)
+{
     SSL_CTX_set_tlsext_status_cb(ctx, status_cb);
 }
 
@@ -319,9 +342,9 @@ void pr_crl_freshness(pr_conn *pc)
     }
     if (pr_crl_state(soonest, now) == 1 && should_warn(pol->crl_file)) {
         ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, pc->c, PRE(1051)
-                      "CRL file %s: a CRL reaches its nextUpdate in %lld minutes; "
+                      "CRL file %s: a CRL reaches its nextUpdate in %" APR_INT64_T_FMT " minutes; "
                       "past it the CRL counts as missing and backends are refused",
-                      pol->crl_file, (soonest - now) / 60);
+                      pol->crl_file, (apr_int64_t)((soonest - now) / 60));
     }
 }
 
