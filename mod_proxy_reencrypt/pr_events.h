@@ -29,6 +29,11 @@ typedef struct {
     apr_time_t not_after;           /* of the peer's leaf */
     const char *pin;                /* sha256//... of the leaf */
     const char *protocol, *cipher;  /* negotiated, when the handshake completed */
+    const char *ocsp;               /* what the staple said ("good", "revoked",
+                                       "unknown", "unusable", "none"); NULL:
+                                       OCSP off or not judged */
+    apr_time_t ocsp_next;           /* its nextUpdate; 0: none */
+    apr_time_t crl_next;            /* soonest nextUpdate of the scope's CRLs; 0: none */
 } pr_event;
 
 typedef void (*pr_event_fn)(server_rec *s, const pr_event *ev);

@@ -57,6 +57,9 @@ typedef struct {
     char pin[64];
     char protocol[32];
     char cipher[64];
+    char ocsp[16];                  /* pr_event.ocsp; "": not judged */
+    apr_time_t ocsp_next;
+    apr_time_t crl_next;
 } pr_snap;
 
 typedef struct {

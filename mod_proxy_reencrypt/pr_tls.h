@@ -38,6 +38,9 @@ typedef struct {
     int done;                       /* the handshake's outcome was handled */
     int resumed;
     const char *detail;             /* why, for the log line (static/pool text) */
+    const char *ocsp;               /* what the staple said; NULL: not judged */
+    long long ocsp_next;            /* its nextUpdate (Unix seconds), 0: none */
+    long long crl_next;             /* soonest nextUpdate of the CRLs in force */
     pr_verdict verdict;
     pr_outcome outcome;
     long days_left;

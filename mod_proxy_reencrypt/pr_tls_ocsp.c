@@ -189,6 +189,24 @@ static pr_staple examine(pr_conn *pc, SSL *ssl, X509 *leaf)
     return s;
 }
 
+static const char *status_word(pr_staple_status st)
+{
+    switch (st) {
+    case PR_STAPLE_GOOD:     return "good";
+    case PR_STAPLE_REVOKED:  return "revoked";
+    case PR_STAPLE_UNKNOWN:  return "unknown";
+    case PR_STAPLE_UNUSABLE: return "unusable";
+    default:                 return "none";
+    }
+}
+
+/* For the status page: what the staple said, until when. */
+static void keep_for_status(pr_conn *pc, const pr_staple *s)
+{
+    pc->ocsp = status_word(s->status);
+    pc->ocsp_next = s->status == PR_STAPLE_NONE ? 0 : s->next_update;
+}
+
 /* Make an OCSP reason the verdict's, when nothing else refused. */
 static void take(pr_conn *pc, pr_reason r, const char *why)
 {
@@ -218,6 +236,7 @@ static int status_cb(SSL *ssl, void *arg)
     }
     s = examine(pc, ssl, leaf);
     memo_keep(ssl, &s);
+    keep_for_status(pc, &s);
     r = pr_ocsp_reason(pc->pol->ocsp, &s, (long long)apr_time_sec(apr_time_now()), &why);
     take(pc, r, why);
     ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, pc->c, PRE(1050) "backend %s: %s",
@@ -276,6 +295,7 @@ void pr_ocsp_resumed(pr_conn *pc, SSL *ssl)
     if (pc->pol->policy == PR_POLICY_OFF || pc->pol->ocsp == PR_OCSP_OFF) {
         return;
     }
+    keep_for_status(pc, m ? m : &none);
     r = pr_ocsp_reason(pc->pol->ocsp, m ? m : &none,
                        (long long)apr_time_sec(apr_time_now()), &why);
     take(pc, r, apr_pstrcat(pc->c->pool, why, " (kept with the resumed session)", NULL));
@@ -340,6 +360,7 @@ void pr_crl_freshness(pr_conn *pc)
             soonest = nu;
         }
     }
+    pc->crl_next = soonest;
     if (pr_crl_state(soonest, now) == 1 && should_warn(pol->crl_file)) {
         ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, pc->c, PRE(1051)
                       "CRL file %s: a CRL reaches its nextUpdate in %" APR_INT64_T_FMT " minutes; "

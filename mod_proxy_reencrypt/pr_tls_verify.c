@@ -91,6 +91,9 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     ev.verdict = kind;
     ev.resumed = pc->resumed;
     ev.expiring = pc->verdict.expiring_warning;
+    ev.ocsp = pc->ocsp;
+    ev.ocsp_next = pc->ocsp_next ? apr_time_from_sec(pc->ocsp_next) : 0;
+    ev.crl_next = pc->crl_next ? apr_time_from_sec(pc->crl_next) : 0;
     if (leaf) {
         char pin[64];
         struct tm tm;
