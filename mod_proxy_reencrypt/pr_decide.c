@@ -169,6 +169,50 @@ pr_outcome pr_outcome_of(pr_policy policy, const pr_verdict *v, int by_modssl,
     return o;
 }
 
+long pr_days_left_at(long long not_after, long long now)
+{
+    long long diff = not_after - now;
+    long long days = diff / 86400;      /* truncated toward zero */
+
+    if (diff < 0 && days == 0) {
+        return -1;
+    }
+    return (long)days;
+}
+
+pr_verdict pr_decide_resumed(const pr_resolved *pol, const pr_session_facts *f,
+                             long long now, long *days_left)
+{
+    pr_observation obs = f->obs;
+
+    obs.chain_errors &= ~(PR_REASON_BIT(PR_REASON_EXPIRED) | PR_REASON_BIT(PR_REASON_NOT_YET_VALID));
+    if (obs.have_cert) {
+        if (now < f->chain_not_before) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+        }
+        if (now > f->chain_not_after) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_EXPIRED);
+        }
+        if (f->crl_next_update && now > f->crl_next_update) {
+            /* a CRL past its nextUpdate counts as missing: fail closed */
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_REVOKED);
+        }
+        obs.days_left = pr_days_left_at(f->leaf_not_after, now);
+    }
+    if (days_left) {
+        *days_left = obs.days_left;
+    }
+    return pr_decide(pol, &obs);
+}
+
+int pr_resume_max_proto(int session_version, int min_proto)
+{
+    if (session_version == 0x0303 && min_proto <= 0x0303) {
+        return 0x0303;
+    }
+    return 0;
+}
+
 void pr_conn_key(const pr_resolved *pol, const pr_names *names, unsigned char out[PR_FP_LEN])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
