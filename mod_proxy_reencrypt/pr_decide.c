@@ -288,3 +288,20 @@ pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has
     }
     return f;
 }
+
+pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
+                              int address_ttl_set, const char *host, size_t host_len)
+{
+    pr_finding f = { 0, 0, PR_REASON_NONE, NULL };
+    int kind = host ? pr_classify_name(host, host_len, 0) : 0;
+
+    if (pol->policy == PR_POLICY_OFF || !scheme_is_tls || !disablereuse || address_ttl_set
+        || !host_len || kind == 4 || kind == 6) {
+        return f;
+    }
+    f.code = 15;
+    f.what = "opens a new TLS connection for every request (disablereuse=On) and mod_proxy "
+             "resolves its name again for each one: add addressttl=SECONDS to its ProxyPass "
+             "or BalancerMember";
+    return f;
+}

@@ -138,4 +138,12 @@ typedef struct {
  * has any trust anchor (the module's or mod_ssl's). */
 pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor);
 
+/* A TLS backend whose every request opens a new connection
+ * (disablereuse=On) without addressttl: mod_proxy resolves its name again
+ * for each connection (a third of a new connection's system calls). A
+ * note (PRE0015, never an error) unless the host is an IP literal or the
+ * module is off for it. */
+pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
+                              int address_ttl_set, const char *host, size_t host_len);
+
 #endif

@@ -513,6 +513,35 @@ static void test_startup(void)
     }
 }
 
+static void test_address(void)
+{
+    static const struct {
+        pr_policy mode;
+        int tls, disable, ttl;
+        const char *host;
+        int code;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_ENFORCE, 1, 1, 0, "backend.example", 15, "TLS, disablereuse, no addressttl: note" },
+        { PR_POLICY_AUDIT, 1, 1, 0, "backend.example", 15, "the same under audit" },
+        { PR_POLICY_ENFORCE, 1, 1, 1, "backend.example", 0, "addressttl set: nothing" },
+        { PR_POLICY_ENFORCE, 1, 0, 0, "backend.example", 0, "pooled connections: nothing" },
+        { PR_POLICY_ENFORCE, 0, 1, 0, "backend.example", 0, "plaintext: not the module's" },
+        { PR_POLICY_OFF, 1, 1, 0, "backend.example", 0, "policy off: nothing" },
+        { PR_POLICY_ENFORCE, 1, 1, 0, "127.0.0.1", 0, "an IPv4 literal is never resolved" },
+        { PR_POLICY_ENFORCE, 1, 1, 0, "::1", 0, "nor an IPv6 literal" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, PR_VERIFY_CHAIN);
+        pr_finding f = pr_address_finding(&p, t[i].tls, t[i].disable, t[i].ttl, t[i].host,
+                                          strlen(t[i].host));
+
+        ok(f.code == t[i].code && !f.error, "address: %s (got %d)", t[i].what, f.code);
+    }
+}
+
 int main(void)
 {
     test_defaults();
@@ -524,5 +553,6 @@ int main(void)
     test_outcome();
     test_pooled();
     test_startup();
+    test_address();
     return done_testing();
 }
