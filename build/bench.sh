@@ -47,6 +47,7 @@ done
 if [ $QUICK = 1 ]; then DUR=2 CG_N=20 SU_REPS=1; else DUR=8 CG_N=200 SU_REPS=3; fi
 CONNS=32 THREADS=1
 ROUNDS=${BENCH_ROUNDS:-3}     # load runs: fronts alternate (A B C D A B C D ...), ROUNDS rounds
+[ -z "${BENCH_CG_N:-}" ] || CG_N=$BENCH_CG_N
 PHASES=" ${BENCH_PHASES:-load k5x4 cg startup} "   # development: BENCH_PHASES="cg" etc.
 # A partial run prints its tables but never replaces the full results.
 [ -z "${BENCH_PHASES:-}" ] || [ "$WRITE" = 1 -a -n "${BENCH_FORCE_WRITE:-}" ] || WRITE=0
@@ -97,6 +98,7 @@ VGPID=
 cleanup() {
   set +e
   [ -n "$VGPID" ] && kill "$VGPID" 2>/dev/null && wait "$VGPID" 2>/dev/null
+  [ -s "$W/vgpid" ] && kill "$(cat "$W/vgpid")" 2>/dev/null
   for pf in "${PIDFILES[@]}"; do
     [ -s "$pf" ] || continue
     pid=$(cat "$pf")
@@ -472,7 +474,9 @@ if has k5x4; then
   apache_start "$W/x4" "$P_X4"
   FERR[x4]=$W/x4/logs/error.log
   for path in k5 k52; do
-    curl -s -o /dev/null "http://127.0.0.1:$P_X4/$path/warmup"
+    # warm-up: every child and thread opens its first connections (all at
+    # once: full handshakes, whatever the cache), then the measured run
+    "${CLI[@]}" wrk -t$THREADS -c64 -d2s "http://127.0.0.1:$P_X4/$path/warmup" >/dev/null 2>&1 || true
     RPS_ALL[x4.$path]= RES[x4.$path]=0 TOT[x4.$path]=0
     run_one x4 "$path" 1 "$P_X4" 64
     X4_RES[$path]=${RES[x4.$path]} X4_TOT[$path]=${TOT[x4.$path]} X4_RPS[$path]=$(med "${RPS_ALL[x4.$path]}")
@@ -537,6 +541,7 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
           "$HAPROXY" -db -f "$d/haproxy.cfg" >"$d/valgrind.log" 2>&1 & ;;
   esac
   VGPID=$!
+  echo "$VGPID" >"$W/vgpid"   # cg_one runs in $(...): the cleanup trap reads it here
 }
 cg_one() {  # front mode n -> prints total Ir
   local f=$1 mode=$2 n=$3 d=$W/cg-$1-$2-$3 codes= t path
