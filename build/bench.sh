@@ -638,7 +638,7 @@ set +u
   echo "- load: before the load runs \`$UPTIME_BEFORE\`; after them \`$UPTIME_AFTER_LOAD\`; at the end \`$UPTIME_END\`"
   echo "- $("$APACHE2" -v | head -1 | sed 's/^Server version: //'); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); $("$HAPROXY" -v | head -1 | awk '{print "HAProxy "$3}'); $(openssl version); $(wrk -v 2>&1 | head -1 | awk '{print "wrk "$2}'); $(valgrind --version)"
   echo "- pinning: $PINNING"
-  echo "- client: \`wrk -t$THREADS -c$CONNS -d${DUR}s --timeout 5s --latency http://127.0.0.1:PORT/PATH/x\`, one run per front and path, fronts in turn"
+  echo "- client: \`wrk -t$THREADS -c$CONNS -d${DUR}s --timeout 5s --latency http://127.0.0.1:PORT/PATH/x\`, per path the fronts alternate, $ROUNDS rounds"
   echo "- Apache fronts: event MPM, $(echo "$MPM_SETTINGS" | tr '\n' ',' | sed 's/,$//; s/,/, /g'), KeepAlive On, MaxKeepAliveRequests 0; nginx front and backend: worker_processes 1; HAProxy: nbthread 1"
   echo
   echo "### 1. Targets of issue 11 (this run)"
