@@ -36,6 +36,12 @@
 #   ocsp_good12, ocsp_revoked12   the same as good / revoked, TLSv1.2 only
 #                  (the staple comes in CertificateStatus, not in the
 #                  TLS 1.3 Certificate message)
+# Servers of the session suite (t/session_*.t), good cert, closing every
+# pooled connection after 5 requests (keepalive_requests 5), each logging
+# with format mpr_sess (request URI, connection serial, $ssl_session_reused
+# "r" or ".", protocol):
+#   ka5_12     TLSv1.2 only
+#   ka5_13     TLSv1.3 only
 set -euo pipefail
 
 cmd=${1:-}
@@ -47,6 +53,7 @@ NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked"
 ID_NAMES="id_client id_tls12 id_pp id_h2 id_h2exp id_ws"
 OCSP_NAMES="ocsp_good ocsp_revoked ocsp_expired ocsp_wrongkey ocsp_good12 ocsp_revoked12"
+SESS_NAMES="ka5_12 ka5_13"
 
 stop() {
     if [ -s "$DIR/nginx.pid" ]; then
@@ -67,7 +74,7 @@ start)
     stop
     mkdir -p "$DIR/logs" "$DIR/tmp"
     chmod 755 "$DIR" "$DIR/logs"
-    all="$NAMES sni sniip $ID_NAMES $OCSP_NAMES"
+    all="$NAMES sni sniip $ID_NAMES $OCSP_NAMES $SESS_NAMES"
     # Pick one free loopback port per server (all held open at once).
     ports=$(perl -MIO::Socket::INET -e '
         my @s = map { IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
@@ -92,17 +99,18 @@ start)
         echo "  default_type text/plain;"
         echo "  log_format mpr '\$remote_addr \"\$request\" \$status sni=\$ssl_server_name';"
         echo "  access_log off;"
+        echo "  log_format mpr_sess '\$request_uri conn=\$connection reused=\$ssl_session_reused proto=\$ssl_protocol';"
         echo "  log_format mpr_id '\$remote_addr \"\$request\" \$status conn=\$connection proto=\$server_protocol pp=\$proxy_protocol_addr:\$proxy_protocol_port sni=\$ssl_server_name';"
         for n in $all; do
             port=$1; shift
             echo "$n=$port" >>"$DIR/ports.new"
             cert=$n
-            case $n in sni) cert=good ;; sniip) cert=iponly ;; id_h2exp) cert=expired ;; id_*) cert=good ;;
+            case $n in sni) cert=good ;; sniip) cert=iponly ;; id_h2exp) cert=expired ;; id_*|ka5_*) cert=good ;;
                  ocsp_revoked*) cert=revoked ;; ocsp_*) cert=good ;; esac
             listen=ssl
             case $n in id_pp) listen="ssl proxy_protocol" ;; id_h2|id_h2exp) listen="ssl http2" ;; esac
             fmt=mpr
-            case $n in id_*) fmt=mpr_id ;; esac
+            case $n in id_*) fmt=mpr_id ;; ka5_*) fmt=mpr_sess ;; esac
             echo "  server {"
             echo "    listen 127.0.0.1:$port $listen;"
             echo "    server_name localhost;"
@@ -115,6 +123,12 @@ start)
                 echo "    ssl_client_certificate $PKI/client-ca.crt;" ;;
             id_tls12)
                 echo "    ssl_protocols TLSv1.2;" ;;
+            ka5_12)
+                echo "    ssl_protocols TLSv1.2;"
+                echo "    keepalive_requests 5;" ;;
+            ka5_13)
+                echo "    ssl_protocols TLSv1.3;"
+                echo "    keepalive_requests 5;" ;;
             id_*)
                 # nginx < 1.23.4 leaves TLSv1.3 out by default
                 echo "    ssl_protocols TLSv1.2 TLSv1.3;" ;;

@@ -253,11 +253,13 @@ cp "$OUT/root.crt" "$OUT/all-roots.crt"
 mkdir "$OUT/capath"
 cp "$OUT/root.crt" "$OUT/capath/root.crt"
 ln -s root.crt "$OUT/capath/$(openssl x509 -hash -noout -in "$OUT/root.crt").0"
+# a trust store that t/session_trust.t replaces (and puts back) at run time
+cp "$OUT/root.crt" "$OUT/trust-swap.crt"
 
 # ---------------------------------------------------------------- pins
 # sha256//base64(SHA-256(DER SubjectPublicKeyInfo)) for every single cert.
 for crt in "$OUT"/*.crt; do
-    case $crt in *-chain.crt|*/all-roots.crt) continue ;; esac
+    case $crt in *-chain.crt|*/all-roots.crt|*/trust-swap.crt) continue ;; esac
     pin=$(openssl x509 -in "$crt" -pubkey -noout | openssl pkey -pubin -outform DER |
           openssl dgst -sha256 -binary | openssl base64 -A)
     echo "sha256//$pin" >"${crt%.crt}.pin"

@@ -249,6 +249,50 @@ int pr_refuse_renegotiation(const pr_resolved *pol)
     return pol->policy == PR_POLICY_ENFORCE;
 }
 
+long pr_days_left_at(long long not_after, long long now)
+{
+    long long diff = not_after - now;
+    long long days = diff / 86400;      /* truncated toward zero */
+
+    if (diff < 0 && days == 0) {
+        return -1;
+    }
+    return (long)days;
+}
+
+pr_verdict pr_decide_resumed(const pr_resolved *pol, const pr_session_facts *f,
+                             long long now, long *days_left)
+{
+    pr_observation obs = f->obs;
+
+    obs.chain_errors &= ~(PR_REASON_BIT(PR_REASON_EXPIRED) | PR_REASON_BIT(PR_REASON_NOT_YET_VALID));
+    if (obs.have_cert) {
+        if (now < f->chain_not_before) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+        }
+        if (now > f->chain_not_after) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_EXPIRED);
+        }
+        if (f->crl_next_update && now > f->crl_next_update) {
+            /* a CRL past its nextUpdate counts as missing: fail closed */
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_REVOKED);
+        }
+        obs.days_left = pr_days_left_at(f->leaf_not_after, now);
+    }
+    if (days_left) {
+        *days_left = obs.days_left;
+    }
+    return pr_decide(pol, &obs);
+}
+
+int pr_resume_max_proto(int session_version, int min_proto)
+{
+    if (session_version == 0x0303 && min_proto <= 0x0303) {
+        return 0x0303;
+    }
+    return 0;
+}
+
 void pr_conn_key(const pr_resolved *pol, const pr_names *names, unsigned char out[PR_FP_LEN])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -322,5 +366,22 @@ pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has
         f.code = 13;
         f.what = "would be refused: reason=plaintext";
     }
+    return f;
+}
+
+pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
+                              int address_ttl_set, const char *host, size_t host_len)
+{
+    pr_finding f = { 0, 0, PR_REASON_NONE, NULL };
+    int kind = host ? pr_classify_name(host, host_len, 0) : 0;
+
+    if (pol->policy == PR_POLICY_OFF || !scheme_is_tls || !disablereuse || address_ttl_set
+        || !host_len || kind == 4 || kind == 6) {
+        return f;
+    }
+    f.code = 17;
+    f.what = "opens a new TLS connection for every request (disablereuse=On) and mod_proxy "
+             "resolves its name again for each one: add addressttl=SECONDS to its ProxyPass "
+             "or BalancerMember";
     return f;
 }

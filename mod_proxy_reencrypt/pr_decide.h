@@ -97,6 +97,41 @@ pr_reason pr_ocsp_reason(pr_ocsp_mode mode, const pr_staple *s, long long now,
 /* A CRL's nextUpdate against `now`, for the status page and the log:
  * 0 fresh, 1 inside the warning day, 2 stale (counted as missing). */
 int pr_crl_state(long long next_update, long long now);
+/* ---- A resumed session --------------------------------------------- */
+
+/* What a full handshake's verdict rests on, kept with its session so that
+ * a resumption redoes only what time can change. Times are Unix seconds. */
+typedef struct {
+    pr_observation obs;         /* of the full handshake; its time-dependent
+                                   parts (validity, days left) are redone */
+    long long leaf_not_after;   /* days left, the expiry window */
+    long long chain_not_after;  /* earliest notAfter of the chain (leaf too) */
+    long long chain_not_before; /* latest notBefore of the chain */
+    long long crl_next_update;  /* earliest nextUpdate of the CRLs checked;
+                                   0: no CRL check */
+} pr_session_facts;
+
+/* Whole days from now until not_after as pr_x509_days_left() counts them
+ * (ASN1_TIME_diff: truncated toward zero; -1 or less once expired). */
+long pr_days_left_at(long long not_after, long long now);
+
+/* The verdict of a resumed session at `now`: the stored observation with
+ * the validity period, the CRLs' freshness, the days left and the expiry
+ * window taken again at `now`, through pr_decide(). The names, pins and
+ * chain were judged by the full handshake under the very same policy
+ * (the session key holds the policy's fingerprint, the names and the
+ * trust generation). */
+pr_verdict pr_decide_resumed(const pr_resolved *pol, const pr_session_facts *f,
+                             long long now, long *days_left);
+
+/* Resume with TLS 1.2 at most? A TLS 1.2 session offered while the
+ * handshake may still end up TLS 1.3: the ClientHello would carry a TLS
+ * 1.3 key share (an X25519 key generated for nothing when the backend
+ * resumes TLS 1.2). Capping at the session's version is safe because a
+ * backend that moved to TLS 1.3 still answers a TLS 1.2 ClientHello when
+ * it allows TLS 1.2, and the cap lasts only while a TLS 1.2 session is
+ * being offered. Returns the highest version to allow, 0: no cap. */
+int pr_resume_max_proto(int session_version, int min_proto);
 
 /* ---- What a verdict means ------------------------------------------ */
 
@@ -153,5 +188,13 @@ typedef struct {
 /* One static backend: its policy, whether its scheme is TLS, whether it
  * has any trust anchor (the module's or mod_ssl's). */
 pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor);
+
+/* A TLS backend whose every request opens a new connection
+ * (disablereuse=On) without addressttl: mod_proxy resolves its name again
+ * for each connection (a third of a new connection's system calls). A
+ * note (PRE0015, never an error) unless the host is an IP literal or the
+ * module is off for it. */
+pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
+                              int address_ttl_set, const char *host, size_t host_len);
 
 #endif

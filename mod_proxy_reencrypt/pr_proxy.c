@@ -200,6 +200,17 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     const char *scheme = w->s->scheme;
     pr_finding f;
 
+    const char *host = w->s->hostname_ex;
+    pr_finding note = pr_address_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
+                                         w->s->disablereuse, w->s->address_ttl_set,
+                                         host, strnlen(host, sizeof(w->s->hostname_ex)));
+
+    if (note.code) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0, s,
+                     "PRE%04d: backend %s%s%s of vhost %s %s", note.code,
+                     ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
+                     w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), note.what);
+    }
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
                            pol->ca_file || pol->ca_path || mod_ssl_has_anchors(s));
     if (!f.code) {

@@ -41,6 +41,9 @@ typedef struct {
     const char *ocsp;               /* what the staple said; NULL: not judged */
     long long ocsp_next;            /* its nextUpdate (Unix seconds), 0: none */
     long long crl_next;             /* soonest nextUpdate of the CRLs in force */
+    int offered;                    /* a cached session was offered ... */
+    int have_facts;                 /* ... facts: its own, or the full handshake's */
+    pr_session_facts facts;         /* what the verdict rests on (pr_tls_session.c) */
     pr_verdict verdict;
     pr_outcome outcome;
     long days_left;
@@ -55,7 +58,9 @@ extern int pr_ssl_idx;              /* SSL ex_data: pr_conn */
 /* pr_tls_verify.c */
 int pr_cert_verify(X509_STORE_CTX *sctx, void *arg);
 /* Judge a peer whose certificate OpenSSL did not verify in this
- * handshake (a resumed session): its certificates are verified afresh. */
+ * handshake (a resumed session): the verdict of the session's full
+ * handshake with its time-dependent checks redone (pr_decide_resumed());
+ * a session the module did not offer is verified afresh. */
 void pr_rejudge(pr_conn *pc, SSL *ssl);
 /* Log (once), record the event, keep the outcome for the notes. */
 void pr_conclude(pr_conn *pc, SSL *ssl, const pr_outcome *o);
@@ -68,6 +73,8 @@ int pr_session_new_cb(SSL *ssl, SSL_SESSION *sess);
 /* Offer a cached session of this backend identity; sets pc->session_key. */
 void pr_session_offer(pr_conn *pc, SSL *ssl);
 void pr_session_forget(const char *key);
+/* A new configuration generation: sessions of the earlier are not offered. */
+void pr_session_post_config(void);
 
 /* pr_tls_ocsp.c: stapled OCSP responses, CRL freshness */
 void pr_ocsp_post_config(apr_pool_t *pconf);

@@ -260,6 +260,7 @@ static int pr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     (void)ptemp;
     (void)s;
     pr_ocsp_post_config(pconf);
+    pr_session_post_config();
     if (pr_ssl_idx < 0) {
         pr_ssl_idx = SSL_get_ex_new_index(0, "proxy_reencrypt", NULL, NULL, NULL);
         ctx_idx = SSL_CTX_get_ex_new_index(0, "proxy_reencrypt", NULL, NULL, NULL);

@@ -255,6 +255,20 @@ static apr_status_t free_leaf(void *data)
     return APR_SUCCESS;
 }
 
+/* pc->leaf: the peer judged last, a reference freed with the connection. */
+static void keep_leaf(pr_conn *pc, X509 *leaf)
+{
+    if (leaf == pc->leaf) {
+        return;
+    }
+    if (!pc->leaf) {
+        apr_pool_cleanup_register(pc->c->pool, pc, free_leaf, apr_pool_cleanup_null);
+    }
+    X509_free(pc->leaf);
+    X509_up_ref(leaf);
+    pc->leaf = leaf;
+}
+
 #define PIN_CERTS_MAX 16
 
 /* Judge the peer: leaf and chain (the verified chain on a full
@@ -268,15 +282,8 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     obs.chain_errors = pc->chain_errors;
     obs.have_cert = leaf != NULL;
     obs.pin = -1;
-    if (leaf && leaf != pc->leaf) {
-        if (!pc->leaf) {
-            apr_pool_cleanup_register(pc->c->pool, pc, free_leaf, apr_pool_cleanup_null);
-        }
-        X509_free(pc->leaf);
-        X509_up_ref(leaf);
-        pc->leaf = leaf;
-    }
     if (leaf) {
+        keep_leaf(pc, leaf);
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
         if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
             obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
@@ -308,7 +315,48 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
         }
     }
     pc->verdict = pr_decide(pol, &obs);
+    pc->facts.obs = obs;
     pc->judged = 1;
+}
+
+/* The time-dependent facts of a full handshake's verdict, kept with its
+ * session (pr_tls_session.c): the leaf's notAfter, the chain's earliest
+ * notAfter and latest notBefore, the policy CRLs' earliest nextUpdate. */
+static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
+{
+    pr_session_facts *f = &pc->facts;
+    long long t;
+    int i, n = chain ? sk_X509_num(chain) : 0;
+
+    f->leaf_not_after = f->chain_not_after = f->chain_not_before = f->crl_next_update = 0;
+    pc->have_facts = 0;
+    if (leaf && (pr_x509_unix_time(X509_get0_notAfter(leaf), &f->leaf_not_after)
+                 || pr_x509_unix_time(X509_get0_notBefore(leaf), &f->chain_not_before))) {
+        return;                     /* no facts: the session is not kept */
+    }
+    f->chain_not_after = f->leaf_not_after;
+    for (i = 0; i < n; ++i) {
+        X509 *x = sk_X509_value(chain, i);
+
+        if (pr_x509_unix_time(X509_get0_notAfter(x), &t)) {
+            return;
+        }
+        if (t < f->chain_not_after) f->chain_not_after = t;
+        if (pr_x509_unix_time(X509_get0_notBefore(x), &t)) {
+            return;
+        }
+        if (t > f->chain_not_before) f->chain_not_before = t;
+    }
+    if (pc->pol->crl_check != PR_CRL_NONE && pc->pol->crls) {
+        for (i = 0; i < sk_X509_CRL_num(pc->pol->crls); ++i) {
+            const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pc->pol->crls, i));
+
+            if (nu && !pr_x509_unix_time(nu, &t) && (!f->crl_next_update || t < f->crl_next_update)) {
+                f->crl_next_update = t;
+            }
+        }
+    }
+    pc->have_facts = 1;
 }
 
 /* The policy's CRLs, checked for the leaf or the whole chain. */
@@ -357,12 +405,29 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
         pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
     }
     judge(pc, leaf, chain);
+    keep_facts(pc, leaf, chain);
     X509_STORE_CTX_free(sctx);
 }
 
+/* A resumed session: the facts came with the session the module offered
+ * (pr_session_offer); see pr_tls_session.c for why only the time-dependent
+ * checks are redone. */
 void pr_rejudge(pr_conn *pc, SSL *ssl)
 {
-    verify_and_judge(pc, ssl, SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl), NULL);
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+
+    if (!pc->offered || !pc->have_facts) {
+        verify_and_judge(pc, ssl, leaf, SSL_get_peer_cert_chain(ssl), NULL);
+        return;
+    }
+    if (leaf) {
+        keep_leaf(pc, leaf);
+        pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
+        pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
+    }
+    pc->verdict = pr_decide_resumed(pc->pol, &pc->facts, (long long)apr_time_sec(apr_time_now()),
+                                    &pc->days_left);
+    pc->judged = 1;
 }
 
 /* Installed on every proxy SSL_CTX (the certificate verification of a

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "pr_decide.h"
+#include "pr_x509.h"
 
 #define B(r) PR_REASON_BIT(PR_REASON_##r)
 
@@ -299,6 +300,101 @@ static void test_verdict(void)
 
 /* ---- what a verdict means -------------------------------------------- */
 
+/* ---- a resumed session ------------------------------------------------ */
+
+#define DAY 86400LL
+#define T0 1800000000LL                 /* the full handshake's "now" */
+
+static void test_resumed(void)
+{
+    static const struct {
+        pr_policy mode;
+        long refuse;
+        unsigned errs;                  /* the full handshake's chain errors */
+        long long leaf_na, chain_na, chain_nb, crl_nu;   /* relative to T0 */
+        long long at;                   /* resumption time, relative to T0 */
+        pr_reason want;
+        int warn;
+        long days;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, -DAY, 0, 60, PR_REASON_NONE, 0, 199, "a minute later: still good, days recounted" },
+        { PR_POLICY_ENFORCE, 0, 0, 40 * DAY, 400 * DAY, -DAY, 0, 11 * DAY, PR_REASON_NONE, 1, 29, "into the warn window since: warned" },
+        { PR_POLICY_ENFORCE, 1, 0, DAY + 20, 400 * DAY, -DAY, 0, 10, PR_REASON_NONE, 1, 1, "refuse 1: 1 day 10 s left, served" },
+        { PR_POLICY_ENFORCE, 1, 0, DAY + 20, 400 * DAY, -DAY, 0, 30, PR_REASON_EXPIRING, 0, 0, "refuse 1: into the expiry window since: refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 20, 20, -DAY, 0, 30, PR_REASON_EXPIRED, 0, -1, "the leaf expired since: refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 20, -DAY, 0, 30, PR_REASON_EXPIRED, 0, 199, "an intermediate expired since: refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, 30, 0, 10, PR_REASON_NOT_YET_VALID, 0, 199, "before the chain's latest notBefore (clock went back): refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, -DAY, 3600, 60, PR_REASON_NONE, 0, 199, "CRL still fresh: served" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, -DAY, 3600, 3601, PR_REASON_REVOKED, 0, 199, "CRL past its nextUpdate since: fail closed" },
+        { PR_POLICY_AUDIT, 0, B(UNTRUSTED), 200 * DAY, 400 * DAY, -DAY, 0, 60, PR_REASON_UNTRUSTED, 0, 199, "audit: the stored reason stays" },
+        { PR_POLICY_AUDIT, 0, B(EXPIRED), -5 * DAY, -5 * DAY, -DAY * 30, 0, 60, PR_REASON_EXPIRED, 0, -5, "audit: expired then, expired now" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, PR_VERIFY_CHAIN);
+        pr_session_facts f;
+        pr_verdict v;
+        long days = 12345;
+
+        p.refuse_days = t[i].refuse;
+        memset(&f, 0, sizeof(f));
+        f.obs.chain_errors = t[i].errs;
+        f.obs.have_cert = 1;
+        f.obs.name_checked = 1;
+        f.obs.name_ok = 1;
+        f.obs.pin = -1;
+        f.obs.days_left = pr_days_left_at(T0 + t[i].leaf_na, T0);
+        f.leaf_not_after = T0 + t[i].leaf_na;
+        f.chain_not_after = T0 + t[i].chain_na;
+        f.chain_not_before = T0 + t[i].chain_nb;
+        f.crl_next_update = t[i].crl_nu ? T0 + t[i].crl_nu : 0;
+        v = pr_decide_resumed(&p, &f, T0 + t[i].at, &days);
+        ok(v.reason == t[i].want && v.expiring_warning == t[i].warn && days == t[i].days,
+           "resumed: %s (got %s, warn %d, %ld days)", t[i].what, pr_reason_name(v.reason),
+           v.expiring_warning, days);
+    }
+    {
+        pr_resolved p = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+        pr_session_facts f;
+        pr_verdict v;
+
+        memset(&f, 0, sizeof(f));
+        f.obs.have_cert = 1;
+        f.obs.name_checked = 1;
+        f.obs.name_ok = 0;              /* judged at the full handshake */
+        f.obs.pin = -1;
+        f.leaf_not_after = f.chain_not_after = T0 + 100 * DAY;
+        f.chain_not_before = T0 - DAY;
+        v = pr_decide_resumed(&p, &f, T0, NULL);
+        ok(v.reason == PR_REASON_NAME_MISMATCH, "resumed: the stored name result stands");
+    }
+    ok(pr_days_left_at(T0 + DAY - 1, T0) == 0 && pr_days_left_at(T0 + DAY, T0) == 1
+       && pr_days_left_at(T0 - 1, T0) == -1 && pr_days_left_at(T0 - 2 * DAY - 5, T0) == -2,
+       "days left: whole days, -1 once expired (as ASN1_TIME_diff)");
+    {
+        static const long long when[] = { 0, 951782400LL /* 2000-02-29 */, 1800000000LL,
+                                           4102444799LL /* 2099-12-31 23:59:59 */ };
+        size_t k;
+        int good = 1;
+
+        for (k = 0; k < sizeof(when) / sizeof(when[0]); ++k) {
+            ASN1_TIME *a = ASN1_TIME_set(NULL, (time_t)when[k]);
+            long long got = -1;
+
+            good &= a && pr_x509_unix_time(a, &got) == 0 && got == when[k];
+            ASN1_TIME_free(a);
+        }
+        ok(good, "certificate times as Unix seconds (UTCTime and GeneralizedTime)");
+    }
+    ok(pr_resume_max_proto(0x0303, 0x0303) == 0x0303, "resume TLS 1.2: capped at TLS 1.2");
+    ok(pr_resume_max_proto(0x0304, 0x0303) == 0, "resume TLS 1.3: no cap");
+    ok(pr_resume_max_proto(0x0303, 0x0304) == 0, "TLS 1.2 session under a TLS 1.3 floor: no cap");
+}
+
+/* ---- what a verdict means -------------------------------------------- */
+
 static void test_outcome(void)
 {
     static const struct {
@@ -583,6 +679,35 @@ static void test_ocsp(void)
     is_int(pr_crl_state(0, now), 0, "crl: no nextUpdate");
 }
 
+static void test_address(void)
+{
+    static const struct {
+        pr_policy mode;
+        int tls, disable, ttl;
+        const char *host;
+        int code;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_ENFORCE, 1, 1, 0, "backend.example", 17, "TLS, disablereuse, no addressttl: note" },
+        { PR_POLICY_AUDIT, 1, 1, 0, "backend.example", 17, "the same under audit" },
+        { PR_POLICY_ENFORCE, 1, 1, 1, "backend.example", 0, "addressttl set: nothing" },
+        { PR_POLICY_ENFORCE, 1, 0, 0, "backend.example", 0, "pooled connections: nothing" },
+        { PR_POLICY_ENFORCE, 0, 1, 0, "backend.example", 0, "plaintext: not the module's" },
+        { PR_POLICY_OFF, 1, 1, 0, "backend.example", 0, "policy off: nothing" },
+        { PR_POLICY_ENFORCE, 1, 1, 0, "127.0.0.1", 0, "an IPv4 literal is never resolved" },
+        { PR_POLICY_ENFORCE, 1, 1, 0, "::1", 0, "nor an IPv6 literal" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, PR_VERIFY_CHAIN);
+        pr_finding f = pr_address_finding(&p, t[i].tls, t[i].disable, t[i].ttl, t[i].host,
+                                          strlen(t[i].host));
+
+        ok(f.code == t[i].code && !f.error, "address: %s (got %d)", t[i].what, f.code);
+    }
+}
+
 int main(void)
 {
     test_ocsp();
@@ -591,10 +716,12 @@ int main(void)
     test_names();
     test_pins();
     test_verdict();
+    test_resumed();
     test_outcome();
     test_cross_product();
     test_pooled();
     test_startup();
     test_wire();
+    test_address();
     return done_testing();
 }
