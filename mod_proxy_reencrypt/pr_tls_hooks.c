@@ -162,8 +162,11 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     }
     /* The name mod_proxy asked for; without one (a health check, or
      * ProxyPreserveHost with a request without Host) the worker's host. */
-    pc->requested = note ? apr_pstrdup(c->pool, note)
-                  : (rc && rc->requested) ? apr_pstrdup(c->pool, rc->requested) : NULL;
+    /* (The request's spelling when it is the same name, so that a pooled
+     * connection compares equal for the next request of the scope.) */
+    pc->requested = (rc && rc->requested && (!note || !strcasecmp(note, rc->requested)))
+                  ? apr_pstrdup(c->pool, rc->requested)
+                  : note ? apr_pstrdup(c->pool, note) : NULL;
     worker_host = (rc && rc->worker && rc->worker->s->hostname_ex[0])
                 ? apr_pstrdup(c->pool, rc->worker->s->hostname_ex) : NULL;
     pr_choose_names(pc->pol, pc->requested, pc->from_client, worker_host,
