@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "pr_x509.h"
+#include "pr_stream.h"
 
 void *pr_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -642,6 +643,12 @@ const command_rec pr_cmds[] = {
                   "on | off: resume TLS sessions to the backend"),
     AP_INIT_TAKE1("ProxyReencryptProxyProtocol", set_proxy_protocol, NULL, PR_CTX,
                   "off | v1 | v2: send a PROXY protocol header before the handshake"),
+    AP_INIT_TAKE1("ProxyReencryptStream", pr_stream_set_mode, NULL, RSRC_CONF,
+                  "off | passthrough | tls: this vhost's connections are streams, not HTTP"),
+    AP_INIT_TAKE_ARGV("ProxyReencryptRoute", pr_stream_set_route, NULL, RSRC_CONF,
+                      "match backend...: SNI name, *.domain or default, and host:port backends"),
+    AP_INIT_TAKE12("ProxyReencryptStreamTimeout", pr_stream_set_timeout, NULL, RSRC_CONF,
+                   "connect [idle]: seconds (default 5 300)"),
     AP_INIT_TAKE1("ProxyReencryptStatusScope", pr_status_set_scope, NULL, RSRC_CONF | ACCESS_CONF,
                   "vhost | all: the backends the status handler shows (default vhost)"),
     { NULL }

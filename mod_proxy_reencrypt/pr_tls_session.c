@@ -162,7 +162,9 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
         apr_snprintf(hex + 2 * i, 3, "%02x", pc->key[i]);
     }
     pc->session_key = apr_psprintf(c->pool, "%pp|%s|%u|%s", (void *)SSL_get_SSL_CTX(ssl),
-                                   c->client_ip, c->client_addr ? c->client_addr->port : 0, hex);
+                                   pc->peer_ip ? pc->peer_ip : c->client_ip,
+                                   pc->peer_ip ? pc->peer_port
+                                   : c->client_addr ? c->client_addr->port : 0, hex);
     if ((sess = session_take(pc->session_key)) != NULL) {
         SSL_set_session(ssl, sess);
         SSL_SESSION_free(sess);

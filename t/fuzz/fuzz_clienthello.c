@@ -3,7 +3,7 @@
  *
  * Fuzz:   clang -g -O1 -fsanitize=fuzzer,address,undefined \
  *             -Imod_proxy_reencrypt t/fuzz/fuzz_clienthello.c \
- *             mod_proxy_reencrypt/pr_clienthello.c mod_proxy_reencrypt/pr_core.c \
+ *             mod_proxy_reencrypt/pr_clienthello.c mod_proxy_reencrypt/pr_core.c -lcrypto \
  *             -o /tmp/fuzz_clienthello
  *         /tmp/fuzz_clienthello /tmp/corpus t/fuzz/corpus/clienthello
  * Replay: gcc ... t/fuzz/replay.c t/fuzz/fuzz_clienthello.c ... (no libFuzzer)
