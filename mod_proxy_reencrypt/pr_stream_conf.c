@@ -12,6 +12,7 @@
 #include "pr_stream.h"
 
 #include "apr_strings.h"
+#include "ap_listen.h"
 #include "http_core.h"
 
 #include <openssl/err.h>
@@ -190,6 +191,29 @@ static SSL_CTX *make_ctx(apr_pool_t *pconf)
     return ctx;
 }
 
+/* Linux's TCP_DEFER_ACCEPT (AcceptFilter http|https data, the default)
+ * keeps a connection that sends nothing in the kernel for a long while:
+ * a stream vhost must see it to close it after its connect timeout. */
+static void no_defer_accept(server_rec *s)
+{
+    server_addr_rec *sa;
+    ap_listen_rec *lr;
+
+    for (sa = s->addrs; sa; sa = sa->next) {
+        for (lr = ap_listeners; lr; lr = lr->next) {
+            apr_sockaddr_t *b = lr->bind_addr;
+            if (!lr->sd || (sa->host_port && b->port != sa->host_port)) {
+                continue;
+            }
+            if (!apr_sockaddr_is_wildcard(sa->host_addr)
+                && !apr_sockaddr_equal(sa->host_addr, b)) {
+                continue;
+            }
+            apr_socket_opt_set(lr->sd, APR_TCP_DEFER_ACCEPT, 0);
+        }
+    }
+}
+
 int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *main_s)
 {
@@ -218,6 +242,7 @@ int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             failed = 1;
             continue;
         }
+        no_defer_accept(s);
         c->matches = apr_palloc(pconf, sizeof(char *) * (apr_size_t)c->routes->nelts);
         for (i = 0; i < c->routes->nelts; ++i) {
             c->matches[i] = ((pr_route *)c->routes->elts)[i].match;

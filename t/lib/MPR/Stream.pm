@@ -23,7 +23,8 @@ sub pki { Apache::Test::vars('pki') }
 sub port_of { Apache::Test::vars("$_[0]_port") or die "no port for vhost $_[0]" }
 
 # A TLS client through the front: SNI $sni (undef: none), verifying the
-# peer against the test root and, with verify => NAME, its name.
+# peer against the test root and, with verify => NAME, its name; port =>
+# N connects there instead of the vhost's port.
 sub tls_get {
     my ($vhost, $sni, %o) = @_;
     my %ssl = (SSL_ca_file => pki() . '/root.crt');
@@ -34,7 +35,7 @@ sub tls_get {
     else {
         $ssl{SSL_verify_mode} = IO::Socket::SSL::SSL_VERIFY_NONE();
     }
-    my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1', PeerPort => port_of($vhost),
+    my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1', PeerPort => $o{port} || port_of($vhost),
                                  Timeout => 10, SSL_hostname => $sni // '', %ssl);
     return { error => "connect: " . ($IO::Socket::SSL::SSL_ERROR || $!) } unless $s;
     my %r = (port => $s->sockport, subject => $s->peer_certificate('subject'));
