@@ -1,0 +1,116 @@
+# Long streams: 100 concurrent streams of 1 MB each way through a tls-mode
+# vhost to a TLS echo backend; every byte comes back identical (MD5 of
+# what was sent against what came back), and once they closed, mod_status
+# shows the busy workers back at their baseline (no worker leak). Then
+# the idle timeout: a silent stream is closed after it.
+use strict;
+use warnings;
+use Apache::Test qw(-withtestmore);
+use Digest::MD5 qw(md5_hex);
+use IO::Select ();
+use POSIX ();
+use Time::HiRes qw(sleep time);
+use lib 't/lib';
+use MPR::Test;
+use MPR::Stream;
+
+plan skip_all => 'nginx backends not running' unless have_nginx();
+plan tests => 7;
+
+my $N = 100;
+my $SIZE = 1 << 20;
+
+sub busy {
+    my $res = fetch('stream_status', '/server-status?auto');
+    return $res->decoded_content =~ /^BusyWorkers: (\d+)/m ? $1 : undef;
+}
+
+my $baseline = busy();
+ok(defined $baseline, "mod_status answers (busy workers: " . ($baseline // '?') . ")");
+
+# One stream: send $SIZE bytes while reading what comes back; exit 0 if
+# the MD5 of both match.
+sub one_stream {
+    my ($i) = @_;
+    my $data = '';
+    my $seed = md5_hex("stream $i");
+    $data .= md5_hex($seed . length $data) while length $data < $SIZE;
+    substr($data, $SIZE) = '';
+    my $s = MPR::Stream::plain('stream_tls') or return 2;
+    $s->blocking(0);
+    my ($off, $got, $buf) = (0, '', '');
+    my $sel_r = IO::Select->new($s);
+    my $sel_w = IO::Select->new($s);
+    my $deadline = time + 120;
+    my $shut = 0;
+    while (time < $deadline) {
+        my ($r, $w) = IO::Select::select($sel_r, $off < $SIZE ? $sel_w : undef, undef, 5);
+        if ($w && @$w) {
+            my $n = syswrite($s, $data, 65536, $off);
+            $off += $n if $n;
+        }
+        if ($off >= $SIZE && !$shut) {
+            shutdown($s, 1);
+            $shut = 1;
+        }
+        if ($r && @$r) {
+            my $n = sysread($s, $buf, 65536);
+            last if defined $n && $n == 0;
+            $got .= $buf if $n;
+        }
+    }
+    close $s;
+    return md5_hex($got) eq md5_hex($data) && length($got) == $SIZE ? 0 : 1;
+}
+
+my %kids;
+my $t0 = time;
+for my $i (1 .. $N) {
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        POSIX::_exit(one_stream($i));
+    }
+    $kids{$pid} = $i;
+}
+my ($good, @bad, $peak) = (0);
+$peak = 0;
+while (%kids) {
+    my $pid = waitpid(-1, POSIX::WNOHANG());
+    if ($pid <= 0) {
+        my $b = busy();         # how many workers the streams hold now
+        $peak = $b if defined $b && $b > $peak;
+        sleep 0.2;
+        next;
+    }
+    my $i = delete $kids{$pid};
+    if ($? == 0) { $good++ } else { push @bad, "$i:" . ($? >> 8) }
+}
+my $secs = time - $t0;
+is($good, $N, "$N concurrent streams of 1 MB each way: all bytes identical (MD5)")
+    or diag("failed streams (index:code): @bad");
+diag(sprintf "%d streams x 1 MB each way in %.1f s (%.1f MB/s each way); "
+     . "at most %d busy workers seen (one per open stream)", $N, $secs, $N / $secs, $peak);
+ok($peak > $baseline, "the streams held workers while they ran (peak $peak)");
+
+# No worker leak: the busy workers come back to the baseline.
+my $after;
+for (1 .. 100) {
+    $after = busy();
+    last if defined $after && $after <= $baseline;
+    sleep 0.1;
+}
+ok(defined $after && $after <= $baseline, "busy workers back to the baseline ($after <= $baseline)");
+
+# The idle timeout (1 s on stream_idle): a silent stream is closed.
+my $mark = log_mark();
+my $s = MPR::Stream::plain('stream_idle');
+print $s "ping\n";
+my $line = <$s>;
+is($line, "ping\n", 'idle vhost: echo');
+my $t = time;
+my $rest = join '', <$s>;       # until the front closes
+$t = time - $t;
+ok($t >= 0.8 && $t < 4, sprintf('a silent stream is closed after the 1 s idle timeout (%.1f s)', $t));
+ok(wait_log($mark, qr/PRE2007: stream \(vhost [^)]*\): backend \S+: idle for 1s, closed/),
+   'the idle close is logged');
