@@ -342,6 +342,7 @@ void pr_stream_register_hooks(apr_pool_t *p)
     static const char *const after[] = { "mod_ssl.c", NULL };
 
     (void)p;
+    ap_hook_check_config(pr_stream_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(pr_stream_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_optional_fn_retrieve(stream_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     /* After mod_ssl's (its client handshake), before core's HTTP. */

@@ -214,8 +214,10 @@ static void no_defer_accept(server_rec *s)
     }
 }
 
-int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                          server_rec *main_s)
+/* check_config (also under -t): the routes, the SSL_CTX, the start-up
+ * findings of every tls-mode backend. */
+int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                           server_rec *main_s)
 {
     server_rec *s;
     int failed = 0;
@@ -242,7 +244,6 @@ int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             failed = 1;
             continue;
         }
-        no_defer_accept(s);
         c->matches = apr_palloc(pconf, sizeof(char *) * (apr_size_t)c->routes->nelts);
         for (i = 0; i < c->routes->nelts; ++i) {
             c->matches[i] = ((pr_route *)c->routes->elts)[i].match;
@@ -275,6 +276,24 @@ int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         }
     }
     return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
+
+/* post_config: the listeners are open by now. */
+int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                          server_rec *main_s)
+{
+    server_rec *s;
+
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    for (s = main_s; s; s = s->next) {
+        const pr_stream_conf *c = pr_stream_conf_of(s);
+        if (c->mode == PR_STREAM_PASSTHROUGH || c->mode == PR_STREAM_TLS) {
+            no_defer_accept(s);
+        }
+    }
+    return OK;
 }
 
 void pr_stream_dump(apr_file_t *out, apr_pool_t *p, server_rec *main_s)
