@@ -204,7 +204,7 @@ static void run(conn_rec *c, const pr_stream_conf *sc)
     const pr_route *rt;
     pr_end a, b;
     apr_off_t ab = 0, ba = 0;
-    int idx, i, bfd = -1;
+    int idx, i, rc, bfd = -1;
     SSL *bssl = NULL;
     const pr_stream_backend *be = NULL;
 
@@ -223,6 +223,8 @@ static void run(conn_rec *c, const pr_stream_conf *sc)
         set_nonblock(cfd);
         st = peek_hello(c, cfd, ctimeout, &ch, &why);
         if (st != PR_CH_OK) {
+            pr_stream_stat(sc, st == PR_CH_NEED_MORE ? PR_ST_NO_HELLO
+                           : st == PR_CH_TOO_BIG ? PR_ST_TOO_BIG : PR_ST_BAD_HELLO, 1);
             ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, c, PRE(2001)
                           "stream (vhost %s): closed: %s%s", vh,
                           st == PR_CH_NEED_MORE ? "" : "bad ClientHello: ", why);
@@ -238,18 +240,21 @@ static void run(conn_rec *c, const pr_stream_conf *sc)
     }
     idx = pr_route_pick(sc->matches, (size_t)sc->routes->nelts, sni, sni ? strlen(sni) : 0);
     if (idx < 0) {
+        pr_stream_stat(sc, PR_ST_NO_ROUTE, 1);
         ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, c, PRE(2002)
                       "stream (vhost %s): closed: %s%s%s and no default route", vh,
                       sni ? "no route for SNI '" : "no SNI", sni ? sni : "", sni ? "'" : "");
         return;
     }
     rt = &((const pr_route *)sc->routes->elts)[idx];
+    pr_stream_stat_route(rt, -1, 0);
 
     for (i = 0; i < rt->backends->nelts; ++i) {
         const pr_stream_backend *cand = &((const pr_stream_backend *)rt->backends->elts)[i];
         const pr_resolved *pol = pr_stream_policy(c->base_server, cand, NULL);
 
         if ((bfd = connect_to(c, cand, ctimeout, &why)) < 0) {
+            pr_stream_stat_route(rt, i, 1);
             ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, c, PRE(2003)
                           "stream (vhost %s, route %s): backend %s unreachable (%s)%s", vh,
                           rt->match, cand->name, why,
@@ -260,20 +265,24 @@ static void run(conn_rec *c, const pr_stream_conf *sc)
             ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, c, PRE(2004)
                           "stream (vhost %s, route %s): backend %s: cannot send the PROXY "
                           "header", vh, rt->match, cand->name);
+            pr_stream_stat_route(rt, i, 1);
             close(bfd);
             bfd = -1;
             continue;
         }
         if (sc->mode == PR_STREAM_TLS
             && pr_stream_tls_connect(c, sc, cand, bfd, ctimeout, &bssl)) {
+            pr_stream_stat_route(rt, i, 1);
             close(bfd);         /* refused: logged and recorded by pr_stream_tls.c */
             bfd = -1;
             continue;
         }
         be = cand;
+        pr_stream_stat_route(rt, i, 0);
         break;
     }
     if (bfd < 0) {
+        pr_stream_stat(sc, PR_ST_NO_BACKEND, 1);
         ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(2005)
                       "stream (vhost %s, route %s, SNI %s): no backend left; closed", vh,
                       rt->match, sni ? sni : "-");
@@ -296,7 +305,13 @@ static void run(conn_rec *c, const pr_stream_conf *sc)
     b.fd = bfd;
     b.ssl = bssl;
     ap_update_child_status_from_conn(c->sbh, SERVER_BUSY_WRITE, c);
-    if (pr_stream_relay(&a, &b, idle, &ab, &ba) == 1) {
+    pr_stream_stat_open(sc, 1);
+    rc = pr_stream_relay(&a, &b, idle, &ab, &ba);
+    pr_stream_stat_open(sc, -1);
+    pr_stream_stat(sc, PR_ST_BYTES_UP, (apr_uint64_t)ab);
+    pr_stream_stat(sc, PR_ST_BYTES_DOWN, (apr_uint64_t)ba);
+    if (rc == 1) {
+        pr_stream_stat(sc, PR_ST_IDLE, 1);
         ap_log_cerror(APLOG_MARK, APLOG_INFO, 0, c, PRE(2007)
                       "stream (vhost %s): backend %s: idle for %lds, closed", vh, be->name, idle);
     }
@@ -321,6 +336,7 @@ static int stream_process_connection(conn_rec *c)
         return DECLINED;
     }
     ap_update_child_status_from_conn(c->sbh, SERVER_BUSY_READ, c);
+    pr_stream_stat(sc, PR_ST_CONNS, 1);
     run(c, sc);
     /* Done with it: no lingering (both directions are over), no HTTP. */
     c->keepalive = AP_CONN_CLOSE;
@@ -347,4 +363,5 @@ void pr_stream_register_hooks(apr_pool_t *p)
     ap_hook_optional_fn_retrieve(stream_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     /* After mod_ssl's (its client handshake), before core's HTTP. */
     ap_hook_process_connection(stream_process_connection, after, NULL, APR_HOOK_MIDDLE);
+    pr_stream_stats_register();
 }

@@ -31,6 +31,7 @@ typedef struct {
     const char *match;              /* lower-case name, "*.domain" or "default" */
     apr_array_header_t *backends;   /* pr_stream_backend */
     const char *origin;             /* file:line */
+    apr_size_t stat_base;           /* its counters (pr_stream_stats.c) */
 } pr_route;
 
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
     const char *timeout_origin;
     const char **matches;           /* routes' matches, for pr_route_pick */
     SSL_CTX *ctx;                   /* tls mode: the client SSL_CTX */
+    apr_size_t stat_base;           /* its counters (pr_stream_stats.c) */
 } pr_stream_conf;
 
 #define PR_STREAM_DEFAULT_CONNECT 5
@@ -89,6 +91,17 @@ int pr_stream_relay(pr_end *a, pr_end *b, long idle, apr_off_t *ab, apr_off_t *b
 int pr_stream_tls_connect(conn_rec *c, const pr_stream_conf *sc, const pr_stream_backend *b,
                           int fd, long timeout, SSL **ssl);
 void pr_stream_tls_close(SSL *ssl);
+
+/* pr_stream_stats.c: shared counters, a section of /server-status. */
+enum { PR_ST_CONNS = 0, PR_ST_OPEN, PR_ST_BYTES_UP, PR_ST_BYTES_DOWN, PR_ST_NO_HELLO,
+       PR_ST_BAD_HELLO, PR_ST_TOO_BIG, PR_ST_NO_ROUTE, PR_ST_NO_BACKEND, PR_ST_IDLE,
+       PR_ST__VHOST };
+void pr_stream_stats_init(apr_pool_t *pconf, server_rec *main_s);
+void pr_stream_stat(const pr_stream_conf *sc, int which, apr_uint64_t v);
+void pr_stream_stat_open(const pr_stream_conf *sc, int delta);
+/* backend -1: the route took a connection; else relayed or skipped. */
+void pr_stream_stat_route(const pr_route *rt, int backend, int skipped);
+void pr_stream_stats_register(void);
 
 void pr_stream_register_hooks(apr_pool_t *p);
 

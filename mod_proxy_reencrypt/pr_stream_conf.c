@@ -293,6 +293,7 @@ int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             no_defer_accept(s);
         }
     }
+    pr_stream_stats_init(pconf, main_s);
     return OK;
 }
 

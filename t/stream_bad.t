@@ -15,7 +15,7 @@ use MPR::Test;
 use MPR::Stream;
 
 plan skip_all => 'nginx backends not running' unless have_nginx();
-plan tests => 12;
+plan tests => 16;
 
 # Garbage (an HTTP request): closed at once, logged as not TLS.
 my $mark = log_mark();
@@ -97,3 +97,14 @@ my $s = MPR::Stream::plain('stream_pt');
 print $s "GET / HTTP/1.0\r\n\r\n";
 my $got = join '', <$s>;
 is($got, '', 'the stream port answers no HTTP');
+
+# Each close was counted, in mod_status's section (shared by every child).
+my $auto = fetch('stream_status', '/server-status?auto')->decoded_content;
+my $pport = vhost_port('stream_pt');
+my ($st) = $auto =~ /^ProxyReencryptStream\d+: (vhost=\S+:$pport mode=passthrough .*)$/m;
+ok($st, 'mod_status ?auto has the passthrough vhost\'s counters') or diag($auto);
+my %c = ($st // '') =~ /(\w+)=(\d+)/g;
+ok(($c{closed_bad_hello} // 0) >= 2, "counted: garbage (closed_bad_hello=" . ($c{closed_bad_hello} // '-') . ")");
+ok(($c{closed_no_hello} // 0) >= 2, "counted: no hello and truncated (closed_no_hello=" . ($c{closed_no_hello} // '-') . ")");
+ok(($c{closed_too_big} // 0) >= 1 && ($c{open} // -1) == 0,
+   "counted: oversize (closed_too_big=" . ($c{closed_too_big} // '-') . "), none open now");

@@ -12,7 +12,7 @@ use MPR::Test;
 use MPR::Stream;
 
 plan skip_all => 'nginx backends not running' unless have_nginx();
-plan tests => 23;
+plan tests => 26;
 
 my $pki = pki();
 my $pt = vhost_port('stream_pt');
@@ -90,3 +90,13 @@ $mark = log_mark();
 $r = tls_get('stream_pt2', 'c.test');
 ok(wait_log($mark, qr/PRE2002: .*closed: no route for SNI 'c\.test' and no default route/),
    'unknown name, no default route: closed and logged');
+
+# The routes and backends counted in mod_status's section.
+my $auto = fetch('stream_status', '/server-status?auto')->decoded_content;
+my $p2 = vhost_port('stream_pt2');
+my ($n) = $auto =~ /^ProxyReencryptStream(\d+): vhost=\S+:$p2 /m;
+ok(defined $n, 'mod_status ?auto lists the PROXY v2 vhost') or diag($auto);
+like($auto, qr/^ProxyReencryptStream${n}Route0Backend0: backend=127\.0\.0\.1:1 relayed=0 skipped=[1-9]/m,
+     'the unreachable backend: counted as skipped');
+like($auto, qr/^ProxyReencryptStream${n}Route0Backend1: backend=127\.0\.0\.1:\d+ relayed=[1-9]\d* skipped=0$/m,
+     'the second backend: counted as relayed');
