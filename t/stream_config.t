@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use MPR::Conf;
 
-plan tests => 15;
+plan tests => 16;
 
 my @bad = (
     ['ProxyReencryptStream sideways', qr/ProxyReencryptStream: 'sideways' is not one of off, passthrough, tls/],
@@ -63,3 +63,11 @@ like($dump, qr/stream passthrough \(set at \S+:\d+\); timeouts connect 3s idle 6
      'dump: the stream mode and timeouts with their origins');
 like($dump, qr/route a\.test\s+-> 127\.0\.0\.1:7 127\.0\.0\.1:8 \(set at \S+:\d+\)/, 'dump: a route with its backends in order');
 like($dump, qr/route default\s+-> 127\.0\.0\.1:10/, 'dump: the default route');
+
+# Each stream directive has its block in the README's directive reference.
+my $top = Apache::Test::vars('top_dir');
+open my $fh, '<', "$top/README.md" or die "README.md: $!";
+my $readme = do { local $/; <$fh> };
+my @missing = grep { $readme !~ /^### \Q$_\E\n- Purpose: .*\n- Syntax: .*\n- Default: .*\n- Context: /m }
+    qw(ProxyReencryptStream ProxyReencryptRoute ProxyReencryptStreamTimeout);
+is("@missing", '', 'README: purpose, syntax, default, context for every stream directive');
