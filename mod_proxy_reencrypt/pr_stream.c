@@ -251,7 +251,7 @@ static void run(conn_rec *c, const pr_stream_conf *sc)
 
     for (i = 0; i < rt->backends->nelts; ++i) {
         const pr_stream_backend *cand = &((const pr_stream_backend *)rt->backends->elts)[i];
-        const pr_resolved *pol = pr_stream_policy(c->base_server, cand, NULL);
+        const pr_resolved *pol = pr_stream_policy(c->base_server, cand, NULL, NULL);
 
         if ((bfd = connect_to(c, cand, ctimeout, &why)) < 0) {
             pr_stream_stat_route(rt, i, 1);

@@ -61,7 +61,7 @@ const char *pr_stream_set_timeout(cmd_parms *cmd, void *mc, const char *c, const
 /* The resolved policy of a route backend of a tls-mode vhost: the vhost
  * defaults and the <Proxy tls://host:port> sections that match. */
 const pr_resolved *pr_stream_policy(server_rec *s, const pr_stream_backend *b,
-                                    const char **url);
+                                    apr_pool_t *p, const char **url);
 
 /* pr_stream_conf.c */
 int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

@@ -152,14 +152,15 @@ const char *pr_stream_set_timeout(cmd_parms *cmd, void *mc, const char *conn, co
     return NULL;
 }
 
-const pr_resolved *pr_stream_policy(server_rec *s, const pr_stream_backend *b, const char **url)
+const pr_resolved *pr_stream_policy(server_rec *s, const pr_stream_backend *b, apr_pool_t *p,
+                                    const char **url)
 {
     char buf[300];
 
     apr_snprintf(buf, sizeof(buf), strchr(b->host, ':') ? "tls://[%s]:%u" : "tls://%s:%u",
                  b->host, (unsigned)b->port);
     if (url) {
-        *url = apr_pstrdup(s->process->pconf, buf);
+        *url = apr_pstrdup(p, buf);
     }
     return pr_policy_for(s, NULL, NULL, buf);
 }
@@ -185,7 +186,9 @@ static SSL_CTX *make_ctx(apr_pool_t *pconf)
     SSL_CTX_set_cert_verify_callback(ctx, pr_cert_verify, NULL);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, pr_session_new_cb);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    /* A backend that closes without close_notify ends its direction, as
+     * a TCP FIN would: the relay passes it on, it does not judge it. */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     apr_pool_cleanup_register(pconf, ctx, ctx_cleanup, apr_pool_cleanup_null);
     return ctx;
@@ -263,7 +266,7 @@ int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
             for (j = 0; j < rt->backends->nelts; ++j) {
                 pr_stream_backend *b = &((pr_stream_backend *)rt->backends->elts)[j];
                 const char *url;
-                const pr_resolved *pol = pr_stream_policy(s, b, &url);
+                const pr_resolved *pol = pr_stream_policy(s, b, ptemp, &url);
                 pr_finding f = pr_startup_finding(pol, 1, pol->store != NULL);
 
                 if (f.code) {

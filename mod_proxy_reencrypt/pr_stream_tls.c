@@ -74,7 +74,7 @@ int pr_stream_tls_connect(conn_rec *c, const pr_stream_conf *sc, const pr_stream
                           int fd, long timeout, SSL **out)
 {
     const char *url;
-    const pr_resolved *pol = pr_stream_policy(c->base_server, b, &url);
+    const pr_resolved *pol = pr_stream_policy(c->base_server, b, c->pool, &url);
     pr_client_cert *cc;
     pr_outcome o;
     pr_conn *pc;

@@ -68,6 +68,6 @@ like($dump, qr/route default\s+-> 127\.0\.0\.1:10/, 'dump: the default route');
 my $top = Apache::Test::vars('top_dir');
 open my $fh, '<', "$top/README.md" or die "README.md: $!";
 my $readme = do { local $/; <$fh> };
-my @missing = grep { $readme !~ /^### \Q$_\E\n- Purpose: .*\n- Syntax: .*\n- Default: .*\n- Context: /m }
+my @missing = grep { $readme !~ /^### \Q$_\E\n- Purpose: .*?\n- Syntax: .*?\n- Default: .*?\n- Context: /ms }
     qw(ProxyReencryptStream ProxyReencryptRoute ProxyReencryptStreamTimeout);
 is("@missing", '', 'README: purpose, syntax, default, context for every stream directive');

@@ -15,7 +15,7 @@ use MPR::Test;
 use MPR::Stream;
 
 plan skip_all => 'nginx backends not running' unless have_nginx();
-plan tests => 7;
+plan tests => 8;
 
 my $N = 100;
 my $SIZE = 1 << 20;
@@ -28,15 +28,19 @@ sub busy {
 my $baseline = busy();
 ok(defined $baseline, "mod_status answers (busy workers: " . ($baseline // '?') . ")");
 
-# One stream: send $SIZE bytes while reading what comes back; exit 0 if
-# the MD5 of both match.
+# One stream: connect, make the data, say "ready" and wait for the go
+# (so that all of them are open at once), then send $SIZE bytes while
+# reading what comes back; exit 0 if the MD5 of both match.
 sub one_stream {
-    my ($i) = @_;
+    my ($i, $ready, $go) = @_;
+    my $s = MPR::Stream::plain('stream_tls') or return 2;
     my $data = '';
     my $seed = md5_hex("stream $i");
     $data .= md5_hex($seed . length $data) while length $data < $SIZE;
     substr($data, $SIZE) = '';
-    my $s = MPR::Stream::plain('stream_tls') or return 2;
+    syswrite($ready, "r");
+    my $x;
+    sysread($go, $x, 1);            # EOF when the parent lets go
     $s->blocking(0);
     my ($off, $got, $buf) = (0, '', '');
     my $sel_r = IO::Select->new($s);
@@ -63,35 +67,57 @@ sub one_stream {
     return md5_hex($got) eq md5_hex($data) && length($got) == $SIZE ? 0 : 1;
 }
 
+pipe(my $ready_r, my $ready_w) or die "pipe: $!";
+pipe(my $go_r, my $go_w) or die "pipe: $!";
 my %kids;
-my $t0 = time;
 for my $i (1 .. $N) {
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if (!$pid) {
-        POSIX::_exit(one_stream($i));
+        close $ready_r;
+        close $go_w;
+        POSIX::_exit(one_stream($i, $ready_w, $go_r));
     }
     $kids{$pid} = $i;
 }
-my ($good, @bad, $peak) = (0);
-$peak = 0;
+close $ready_w;
+close $go_r;
+my ($nready, $x) = (0);
+my $until = time + 60;
+$nready++ while $nready < $N && time < $until && sysread($ready_r, $x, 1);
+sleep 1;                        # the front accepts what it has threads for
+my $open = busy() // 0;
+my $t0 = time;
+close $go_w;                    # go: every stream sends at once
+my ($good, @bad) = (0);
 while (%kids) {
-    my $pid = waitpid(-1, POSIX::WNOHANG());
-    if ($pid <= 0) {
-        my $b = busy();         # how many workers the streams hold now
-        $peak = $b if defined $b && $b > $peak;
-        sleep 0.2;
-        next;
-    }
+    my $pid = waitpid(-1, 0);
+    last if $pid <= 0;
     my $i = delete $kids{$pid};
     if ($? == 0) { $good++ } else { push @bad, "$i:" . ($? >> 8) }
 }
 my $secs = time - $t0;
 is($good, $N, "$N concurrent streams of 1 MB each way: all bytes identical (MD5)")
     or diag("failed streams (index:code): @bad");
-diag(sprintf "%d streams x 1 MB each way in %.1f s (%.1f MB/s each way); "
-     . "at most %d busy workers seen (one per open stream)", $N, $secs, $N / $secs, $peak);
-ok($peak > $baseline, "the streams held workers while they ran (peak $peak)");
+diag(sprintf "%d streams x 1 MB each way in %.1f s (%.1f MB/s each way); %d busy workers "
+     . "when all were connected (one thread per accepted stream)", $N, $secs, $N / $secs, $open);
+ok($open - $baseline >= 50, "the streams were open at once: " . ($open - $baseline)
+   . " workers held by them before the first byte");
+
+# Ten streams held open: ten more busy workers (one thread per stream),
+# and back once they close.
+my @held;
+for my $i (1 .. 10) {
+    my $h = MPR::Stream::plain('stream_tls') or last;
+    print $h "held $i\n";
+    my $echo = <$h>;
+    push @held, $h if defined $echo && $echo eq "held $i\n";
+}
+my $holding = busy();
+ok(@held == 10 && defined $holding && $holding >= $baseline + 10,
+   "10 open streams hold 10 workers (busy $holding, baseline $baseline)")
+    or diag("held " . scalar(@held));
+close $_ for @held;
 
 # No worker leak: the busy workers come back to the baseline.
 my $after;
