@@ -329,7 +329,10 @@ void pr_stream_dump(apr_file_t *out, apr_pool_t *p, server_rec *main_s)
             const pr_route *rt = &((const pr_route *)c->routes->elts)[i];
             apr_file_printf(out, "    route %-24s ->", rt->match);
             for (j = 0; j < rt->backends->nelts; ++j) {
-                apr_file_printf(out, " %s", ((pr_stream_backend *)rt->backends->elts)[j].name);
+                const pr_stream_backend *b = &((const pr_stream_backend *)rt->backends->elts)[j];
+                const pr_resolved *pol = pr_stream_policy(s, b, p, NULL);
+                apr_file_printf(out, " %s%s", b->name, pol->proxy_protocol == 2 ? " (PROXY v2)"
+                                : pol->proxy_protocol == 1 ? " (PROXY v1)" : "");
             }
             apr_file_printf(out, " (set at %s)\n", rt->origin);
         }

@@ -53,6 +53,7 @@ ok($rc == 0 && $out =~ /PRE0060: .*ProxyReencryptRoute without ProxyReencryptStr
 is($rc, 0, 'a passthrough vhost with routes loads') or diag($out);
 
 my $conf = (config_test("ProxyReencryptStream passthrough\n"
+                        . "ProxyReencryptProxyProtocol v2\n"
                         . "ProxyReencryptStreamTimeout 3 60\n"
                         . "ProxyReencryptRoute a.test 127.0.0.1:7 127.0.0.1:8\n"
                         . "ProxyReencryptRoute *.b.test 127.0.0.1:9\n"
@@ -61,7 +62,8 @@ my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
 my $dump = `$httpd -t -D DUMP_REENCRYPT -f $conf 2>&1`;
 like($dump, qr/stream passthrough \(set at \S+:\d+\); timeouts connect 3s idle 60s \(set at \S+:\d+\)/,
      'dump: the stream mode and timeouts with their origins');
-like($dump, qr/route a\.test\s+-> 127\.0\.0\.1:7 127\.0\.0\.1:8 \(set at \S+:\d+\)/, 'dump: a route with its backends in order');
+like($dump, qr/route a\.test\s+-> 127\.0\.0\.1:7 \(PROXY v2\) 127\.0\.0\.1:8 \(PROXY v2\) \(set at \S+:\d+\)/,
+     'dump: a route with its backends in order, and the PROXY header they get');
 like($dump, qr/route default\s+-> 127\.0\.0\.1:10/, 'dump: the default route');
 
 # Each stream directive has its block in the README's directive reference.
