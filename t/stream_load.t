@@ -33,7 +33,7 @@ ok(defined $baseline, "mod_status answers (busy workers: " . ($baseline // '?') 
 # reading what comes back; exit 0 if the MD5 of both match.
 sub one_stream {
     my ($i, $ready, $go) = @_;
-    my $s = MPR::Stream::plain('stream_tls') or return 2;
+    my $s = MPR::Stream::plain('stream_load') or return 2;
     my $data = '';
     my $seed = md5_hex("stream $i");
     $data .= md5_hex($seed . length $data) while length $data < $SIZE;
@@ -108,7 +108,7 @@ ok($open - $baseline >= 50, "the streams were open at once: " . ($open - $baseli
 # and back once they close.
 my @held;
 for my $i (1 .. 10) {
-    my $h = MPR::Stream::plain('stream_tls') or last;
+    my $h = MPR::Stream::plain('stream_load') or last;
     print $h "held $i\n";
     my $echo = <$h>;
     push @held, $h if defined $echo && $echo eq "held $i\n";
