@@ -157,6 +157,10 @@ server rsa       inter "$NOW_1D" "$Y1" "$SAN_DEFAULT" /CN=rsa rsa
 server selfsigned  ss "$NOW_1D" "$Y1" "$SAN_DEFAULT"
 server selfsigned2 ss "$NOW_1D" "$Y1" "$SAN_DEFAULT"
 server front     inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1'
+# Stream passthrough backends (t/stream_*.t): one name each, so that a
+# client that verifies the name end-to-end proves which backend it reached.
+server st-a      inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:a.test, DNS:*.w.test' /CN=a.test
+server st-b      inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:b.test' /CN=b.test
 
 # Long chains: root -> PREFIX-i1 -> ... -> PREFIX-iN -> leaf NAME.
 # Intermediate certs go to OUTDIR (handy for debugging), their keys stay in $W.
@@ -178,7 +182,7 @@ long_chain deep  deep 5
 long_chain deep4 d4   4
 
 # Chain files: leaf + intermediates (never the root).
-for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front; do
+for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front st-a st-b; do
     cat "$OUT/$n.crt" "$OUT/inter.crt" >"$OUT/$n-chain.crt"
 done
 for n in foreign selfsigned selfsigned2; do

@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 
 #include "pr_x509.h"
+#include "pr_stream.h"
 
 void *pr_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -680,6 +681,12 @@ const command_rec pr_cmds[] = {
                   "off | v1 | v2: send a PROXY protocol header before the handshake"),
     AP_INIT_TAKE1("ProxyReencryptOCSP", set_ocsp, NULL, PR_CTX,
                   "off | staple | require: stapled OCSP responses from the backend"),
+    AP_INIT_TAKE1("ProxyReencryptStream", pr_stream_set_mode, NULL, RSRC_CONF,
+                  "off | passthrough | tls: this vhost's connections are streams, not HTTP"),
+    AP_INIT_TAKE_ARGV("ProxyReencryptRoute", pr_stream_set_route, NULL, RSRC_CONF,
+                      "match backend...: SNI name, *.domain or default, and host:port backends"),
+    AP_INIT_TAKE12("ProxyReencryptStreamTimeout", pr_stream_set_timeout, NULL, RSRC_CONF,
+                   "connect [idle]: seconds (default 5 300)"),
     AP_INIT_TAKE1("ProxyReencryptStatusScope", pr_status_set_scope, NULL, RSRC_CONF | ACCESS_CONF,
                   "vhost | all: the backends the status handler shows (default vhost)"),
     { NULL }

@@ -2,6 +2,7 @@
  * pr_decide.c: every decision of the module (see pr_decide.h). Pure.
  */
 #include <string.h>
+#include <strings.h>
 #include <openssl/evp.h>
 
 #include "pr_decide.h"
@@ -384,4 +385,35 @@ pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int dis
              "resolves its name again for each one: add addressttl=SECONDS to its ProxyPass "
              "or BalancerMember";
     return f;
+}
+
+int pr_route_pick(const char *const *matches, size_t n, const char *sni, size_t sni_len)
+{
+    int best = -1, dflt = -1;
+    size_t i, best_len = 0;
+
+    for (i = 0; i < n; ++i) {
+        const char *m = matches[i];
+        size_t mlen = strlen(m);
+
+        if (!strcmp(m, "default")) {
+            if (dflt < 0) {
+                dflt = (int)i;
+            }
+            continue;
+        }
+        if (!sni || !sni_len) {
+            continue;
+        }
+        if (mlen == sni_len && !strncasecmp(m, sni, sni_len)) {
+            return (int)i;              /* exact: nothing beats it */
+        }
+        if (mlen > 2 && m[0] == '*' && m[1] == '.' && sni_len > mlen - 1
+            && !strncasecmp(sni + sni_len - (mlen - 1), m + 1, mlen - 1)
+            && (best < 0 || mlen > best_len)) {
+            best = (int)i;
+            best_len = mlen;
+        }
+    }
+    return best >= 0 ? best : dflt;
 }

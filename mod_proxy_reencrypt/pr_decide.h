@@ -197,4 +197,13 @@ pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has
 pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
                               int address_ttl_set, const char *host, size_t host_len);
 
+/* ---- Stream routes ------------------------------------------------- */
+
+/* matches[0..n): lower-case names, "*.domain" or "default" (one route
+ * each). The route of a ClientHello's SNI (sni NULL: none): the exact
+ * name first (case-insensitive), then the longest "*.domain" the name
+ * is under (any depth, as nginx's map hostnames), then "default".
+ * -1: no route (the connection is closed). */
+int pr_route_pick(const char *const *matches, size_t n, const char *sni, size_t sni_len);
+
 #endif

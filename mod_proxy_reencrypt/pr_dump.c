@@ -11,6 +11,7 @@
 
 #include "pr_metrics.h"
 #include "pr_status.h"
+#include "pr_stream.h"
 
 typedef struct {
     apr_file_t *out;
@@ -85,6 +86,7 @@ static void st_test_config(apr_pool_t *pconf, server_rec *s)
     if (!d.last_s) {
         apr_file_printf(d.out, "    (no ProxyPass or BalancerMember backend)\n");
     }
+    pr_stream_dump(d.out, pconf, s);
     apr_file_flush(d.out);
 }
 

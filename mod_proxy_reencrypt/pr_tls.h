@@ -51,6 +51,11 @@ typedef struct {
     char subject[256];
     char issuer[256];
     X509 *leaf;                     /* the peer judged last (a reference) */
+    int stream;                     /* a stream backend (pr_stream_tls.c): c is
+                                       the client's connection */
+    const char *peer_ip;            /* stream: the backend's address (else
+                                       c->client_ip) */
+    apr_port_t peer_port;
 } pr_conn;
 
 extern int pr_ssl_idx;              /* SSL ex_data: pr_conn */

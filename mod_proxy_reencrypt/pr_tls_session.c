@@ -222,8 +222,10 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
         apr_snprintf(hex + 2 * i, 3, "%02x", pc->key[i]);
     }
     pc->session_key = apr_psprintf(c->pool, "%" APR_INT64_T_FMT "|%pp|%s|%u|%s", generation,
-                                   (void *)SSL_get_SSL_CTX(ssl), c->client_ip,
-                                   c->client_addr ? c->client_addr->port : 0, hex);
+                                   (void *)SSL_get_SSL_CTX(ssl),
+                                   pc->peer_ip ? pc->peer_ip : c->client_ip,
+                                   pc->peer_ip ? pc->peer_port
+                                   : c->client_addr ? c->client_addr->port : 0, hex);
     if ((sess = session_take(pc->session_key, &pc->facts)) != NULL) {
         SSL_set_session(ssl, sess);
         pc->offered = 1;

@@ -193,7 +193,11 @@ static void log_line(pr_conn *pc, int level, const char *what)
                       : pc->verdict.client_fault ? " (the name was chosen by the client: "
                                                    "the member stays in service)" : "";
 
-    if (pc->r) {
+    if (pc->stream) {
+        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s stream backend %s (vhost %s): "
+                      "reason=%s%s%s%s", what, pc->backend, pc->vhost, reason, peer, detail, extra);
+    }
+    else if (pc->r) {
         ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s%s",
                       what, pc->backend, pc->vhost, reason, peer, detail, extra);
     }

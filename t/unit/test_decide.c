@@ -708,6 +708,37 @@ static void test_address(void)
     }
 }
 
+/* ---- stream routes ---------------------------------------------- */
+
+static void test_routes(void)
+{
+    static const char *const m[] = { "a.test", "*.b.test", "*.x.b.test", "default", "c.test" };
+    static const char *const nodef[] = { "a.test", "*.b.test" };
+    static const struct { const char *sni; int want; const char *what; } rows[] = {
+        { "a.test", 0, "exact name" },
+        { "A.TEST", 0, "exact name, case-insensitive" },
+        { "c.test", 4, "exact name after default" },
+        { "w.b.test", 1, "*.domain: one label" },
+        { "v.w.b.test", 1, "*.domain: any depth" },
+        { "y.x.b.test", 2, "the longest *.domain wins" },
+        { "b.test", 3, "*.b.test does not match b.test itself: default" },
+        { "xb.test", 3, "*.b.test does not match xb.test: default" },
+        { "other.test", 3, "unknown name: default" },
+        { "", 3, "no SNI: default" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        is_int(pr_route_pick(m, 5, rows[i].sni, strlen(rows[i].sni)), rows[i].want,
+               "route: %s (%s)", rows[i].what, rows[i].sni);
+    }
+    is_int(pr_route_pick(m, 5, NULL, 0), 3, "route: NULL SNI goes to default");
+    is_int(pr_route_pick(nodef, 2, NULL, 0), -1, "route: no SNI, no default: none");
+    is_int(pr_route_pick(nodef, 2, "z.test", 6), -1, "route: unknown name, no default: none");
+    is_int(pr_route_pick(nodef, 2, "q.b.test", 8), 1, "route: *.domain without default");
+    is_int(pr_route_pick(m, 0, "a.test", 6), -1, "route: no routes: none");
+}
+
 int main(void)
 {
     test_ocsp();
@@ -723,5 +754,6 @@ int main(void)
     test_startup();
     test_wire();
     test_address();
+    test_routes();
     return done_testing();
 }
