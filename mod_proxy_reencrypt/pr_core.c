@@ -351,6 +351,18 @@ int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
             return -1;
         }
     }
+    {
+        /* 256 bits in 43 characters: the last one's two low bits are
+         * unused and must be zero (RFC 4648 3.5: canonical encoding) */
+        static const char alpha[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *p = memchr(alpha, s[42], 64);
+        if (!p || ((p - alpha) & 3) != 0) {
+            *why = "the pin is not canonical base64 (the character before '=' has "
+                   "bits set that encode nothing)";
+            return -1;
+        }
+    }
     memcpy(b64, s, 44);
     b64[44] = '\0';
     if (EVP_DecodeBlock(buf, (const unsigned char *)b64, 44) != 33) {
@@ -368,26 +380,37 @@ int pr_scheme_is_tls(const char *s, size_t len)
 }
 
 /* The PROXY protocol has no library on Debian; this is its whole
- * encoder (haproxy's proxy-protocol.txt, sections 2.1 and 2.2). */
+ * encoder (haproxy's proxy-protocol.txt, sections 2.1 and 2.2). The
+ * addresses are parsed and written back in their canonical form (v1
+ * wants it: no leading zeros, one "::"), so that a header never exceeds
+ * the 107 bytes a receiver reads, whatever text the caller had. */
 int pr_proxy_header(int version, const char *src, unsigned sport,
                     const char *dst, unsigned dport,
                     unsigned char *out, size_t cap)
 {
     static const unsigned char sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
                                            0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
-    int fs = src ? ip_literal(src, strlen(src)) : 0;
-    int fd = dst ? ip_literal(dst, strlen(dst)) : 0;
+    unsigned char as[16], ad[16];
+    int fs = src ? ip_parse(src, strlen(src), as) : 0;
+    int fd = dst ? ip_parse(dst, strlen(dst), ad) : 0;
     int known = fs && fs == fd && sport <= 65535 && dport <= 65535;
+    size_t l = fs == 4 ? 4 : 16;
 
     if (version == 1) {
-        int n = known
+        char ts[INET6_ADDRSTRLEN], td[INET6_ADDRSTRLEN];
+        int af = fs == 4 ? AF_INET : AF_INET6, n;
+
+        if (known && (!inet_ntop(af, as, ts, sizeof(ts)) || !inet_ntop(af, ad, td, sizeof(td)))) {
+            return -1;
+        }
+        n = known
             ? snprintf((char *)out, cap, "PROXY %s %s %s %u %u\r\n",
-                       fs == 4 ? "TCP4" : "TCP6", src, dst, sport, dport)
+                       fs == 4 ? "TCP4" : "TCP6", ts, td, sport, dport)
             : snprintf((char *)out, cap, "PROXY UNKNOWN\r\n");
         return (n < 0 || (size_t)n >= cap) ? -1 : n;
     }
     else {
-        size_t alen = !known ? 0 : (fs == 4 ? 12 : 36);
+        size_t alen = !known ? 0 : 2 * l + 4;
         unsigned char *a = out + 16;
 
         if (cap < 16 + alen) {
@@ -399,11 +422,8 @@ int pr_proxy_header(int version, const char *src, unsigned sport,
         out[14] = (unsigned char)(alen >> 8);
         out[15] = (unsigned char)(alen & 0xff);
         if (known) {
-            int af = fs == 4 ? AF_INET : AF_INET6;
-            size_t l = fs == 4 ? 4 : 16;
-            if (inet_pton(af, src, a) != 1 || inet_pton(af, dst, a + l) != 1) {
-                return -1;
-            }
+            memcpy(a, as, l);
+            memcpy(a + l, ad, l);
             a[2 * l] = (unsigned char)(sport >> 8);
             a[2 * l + 1] = (unsigned char)(sport & 0xff);
             a[2 * l + 2] = (unsigned char)(dport >> 8);

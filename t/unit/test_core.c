@@ -188,6 +188,14 @@ static void test_pins(void)
        "wrong padding refused");
     ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS*FU="), pin, &why) == -1,
        "bad character refused");
+    /* 32 bytes leave the last character before '=' two unused bits:
+     * they must be zero, else two spellings would name one pin (found
+     * by t/fuzz/fuzz_directives.c) */
+    why = NULL;
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV="), pin, &why) == -1
+       && why && strstr(why, "base64"), "non-zero padding bits refused");
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeEQpj8HBSa+/TImW+5JCe="), pin, &why) == -1,
+       "fuzzer's non-canonical pin refused");
 }
 
 static void test_schemes(void)
