@@ -209,7 +209,7 @@ static const char *const modssl_crls[] = { "SSLProxyCARevocationFile",
 static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 {
     const pr_resolved *pol = pr_policy_for_worker(s, w);
-    const char *scheme = w->s->scheme;
+    const char *scheme = w->s->scheme, *about;
     pr_finding f;
 
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
@@ -218,14 +218,16 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     if (!f.code) {
         return OK;
     }
-    /* The directive the finding is about, with its file:line. */
+    /* The directive the finding is about, with its file:line, and the
+     * policy that makes it an error or a warning. */
+    about = f.about == PR_F_POLICY ? "" : apr_psprintf(p, "%s, set at %s; ",
+        pr_field_directive(f.about), f.at ? f.at : "its default");
     ap_log_error(APLOG_MARK, APLOG_STARTUP | (f.error ? APLOG_ERR : APLOG_WARNING), 0,
                  f.error ? NULL : s, "PRE%04d: backend %s%s%s of vhost %s %s "
-                 "(%s, set at %s; ProxyReencryptPolicy %s, set at %s)", f.code,
+                 "(%sProxyReencryptPolicy %s, set at %s)", f.code,
                  ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
                  w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), f.what,
-                 pr_field_directive(f.about), f.at ? f.at : "its default",
-                 pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
+                 about, pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
                  pol->origin[PR_F_POLICY] ? pol->origin[PR_F_POLICY] : "the default");
     return f.error ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
