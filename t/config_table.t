@@ -84,6 +84,10 @@ my %cases = (
         ['ProxyReencryptPolicy ""', $one_arg],
         ['ProxyReencryptPolicy enforce audit', $one_arg],
         ["ProxyReencryptPolicy enforce\nProxyReencryptPolicy audit", $conflict],
+        # cross-field findings caused by the policy name its line
+        ['ProxyReencryptPolicy enforce', qr/PRE0014.*has no trust anchor/, 'startup'],
+        ["ProxyPass /p/ http://127.0.0.1:9/\nProxyReencryptPolicy enforce",
+         qr/PRE0012.*is plaintext/, 'startup'],
     ],
     ProxyReencryptRequireTLS => [
         ['ProxyReencryptRequireTLS sometimes', $notone],

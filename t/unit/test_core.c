@@ -160,6 +160,35 @@ static void test_cidr(void)
     ok(pr_parse_cidr(S("0.0.0.0/1"), &c, &why) == 0 && c.prefix == 1, "0.0.0.0/1 accepted");
 }
 
+static void test_proxy_header(void)
+{
+    unsigned char h[PR_PROXY_HEADER_MAX + 1];
+    static const unsigned char v2_4[] = {
+        0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
+        0x21, 0x11, 0x00, 0x0C, 192, 0, 2, 1, 198, 51, 100, 7, 0x30, 0x39, 0x01, 0xBB };
+    const char *long6 = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
+    int n;
+
+    n = pr_proxy_header(1, "192.0.2.1", 12345, "198.51.100.7", 443, h, sizeof(h));
+    h[n > 0 ? n : 0] = '\0';
+    is_str((char *)h, "PROXY TCP4 192.0.2.1 198.51.100.7 12345 443\r\n", "PROXY v1 TCP4");
+    n = pr_proxy_header(1, "0:0:0:0:0:0:0:1", 1, "2001:0db8:0000::0001", 2, h, sizeof(h));
+    h[n > 0 ? n : 0] = '\0';
+    is_str((char *)h, "PROXY TCP6 ::1 2001:db8::1 1 2\r\n",
+           "PROXY v1 TCP6: addresses written canonically");
+    n = pr_proxy_header(1, long6, 65535, long6, 65535, h, sizeof(h));
+    ok(n > 0 && n <= 107, "PROXY v1: the longest IPv6 texts still fit in 107 bytes (got %d)", n);
+    n = pr_proxy_header(1, "127.0.0.1", 1, "::1", 2, h, sizeof(h));
+    h[n > 0 ? n : 0] = '\0';
+    is_str((char *)h, "PROXY UNKNOWN\r\n", "PROXY v1: mixed families are UNKNOWN");
+    n = pr_proxy_header(2, "192.0.2.1", 12345, "198.51.100.7", 443, h, sizeof(h));
+    ok(n == (int)sizeof(v2_4) && !memcmp(h, v2_4, sizeof(v2_4)), "PROXY v2 TCP4 bytes");
+    ok(pr_proxy_header(2, "192.0.2.1", 1, "198.51.100.7", 2, h, sizeof(v2_4) - 1) == -1,
+       "PROXY v2: a buffer one byte short is refused");
+    n = pr_proxy_header(2, NULL, 0, NULL, 0, h, sizeof(h));
+    ok(n == 16 && h[12] == 0x20 && h[15] == 0, "PROXY v2 LOCAL without addresses");
+}
+
 static void test_proxy_protocol_keyword(void)
 {
     int v = -1;
@@ -296,6 +325,7 @@ int main(int argc, char **argv)
     test_keyword_names();
     test_cidr();
     test_proxy_protocol_keyword();
+    test_proxy_header();
     test_pins();
     test_schemes();
     test_reason_names();
