@@ -3,6 +3,8 @@
 #   make install  install the module and the a2enmod files (Debian layout)
 #   make test     install what is needed, build, run every test
 #   make demo     install what is needed, build, show the policy at work
+#   make httpd-tests HTTPD_TESTS=/path/to/httpd-tests
+#                 Apache's own suite, stock vs module under audit (by hand)
 APXS    ?= apxs
 CC      ?= gcc
 SRC_DIR  = mod_proxy_reencrypt
@@ -13,7 +15,7 @@ EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
 
-.PHONY: all install test demo unit clean deps
+.PHONY: all install test demo unit clean deps httpd-tests
 
 all: $(SO)
 
@@ -43,6 +45,12 @@ test: deps
 
 demo: deps
 	bash build/demo.sh
+
+# Apache's own test suite (apache/httpd-tests, fetched by hand, never
+# committed): stock vs stock + this module under audit; fails if they differ.
+httpd-tests:
+	@test -n "$(HTTPD_TESTS)" || { echo "usage: make httpd-tests HTTPD_TESTS=/path/to/httpd-tests"; exit 2; }
+	bash build/httpd-tests.sh "$(HTTPD_TESTS)"
 
 clean:
 	rm -rf $(SRC_DIR)/.libs $(SRC_DIR)/*.la $(SRC_DIR)/*.lo $(SRC_DIR)/*.slo $(SRC_DIR)/*.o build/out

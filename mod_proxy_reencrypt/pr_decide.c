@@ -169,6 +169,19 @@ pr_outcome pr_outcome_of(pr_policy policy, const pr_verdict *v, int by_modssl,
     return o;
 }
 
+int pr_use_session_cache(const pr_resolved *pol)
+{
+    if (!pol->session_cache || pol->policy == PR_POLICY_OFF) {
+        return 0;
+    }
+    return pol->policy == PR_POLICY_ENFORCE || pol->origin[PR_F_SESSION_CACHE] != NULL;
+}
+
+int pr_refuse_renegotiation(const pr_resolved *pol)
+{
+    return pol->policy == PR_POLICY_ENFORCE;
+}
+
 void pr_conn_key(const pr_resolved *pol, const pr_names *names, unsigned char out[PR_FP_LEN])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();

@@ -78,6 +78,18 @@ typedef struct {
 pr_outcome pr_outcome_of(pr_policy policy, const pr_verdict *v, int by_modssl,
                          int as_modssl, int requestless);
 
+/* ---- What the module changes on the wire ---------------------------- */
+
+/* Resume TLS sessions to the backend? mod_ssl never does, so under audit
+ * only when ProxyReencryptSessionCache was written down for the scope:
+ * loaded under its defaults the module changes nothing a backend sees. */
+int pr_use_session_cache(const pr_resolved *pol);
+
+/* Refuse renegotiation by the backend? Under enforce (a verdict must not
+ * be re-run long after the request that opened the connection); never
+ * under audit, where the backend sees stock mod_ssl. */
+int pr_refuse_renegotiation(const pr_resolved *pol);
+
 /* ---- Pooled connections -------------------------------------------- */
 
 /* The identity of a backend connection: the policy's fingerprint and

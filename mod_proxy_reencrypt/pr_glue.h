@@ -71,6 +71,8 @@ typedef struct {
                                        server/vhost (merged: the last one) */
     int status_scope;               /* pr_status_scope or PR_UNSET */
     const char *status_scope_at;    /* "file:line" where this scope set it */
+    apr_array_header_t *strip;      /* const char *: ProxyReencryptStripHeader
+                                       names; merged as a union; NULL: none */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once

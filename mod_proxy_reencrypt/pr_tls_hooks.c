@@ -180,7 +180,9 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     SSL_set_msg_callback_arg(ssl, pc);
     /* A backend renegotiating later would re-run verification long
      * after the request that opened the connection is gone. */
-    SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+    if (pr_refuse_renegotiation(pc->pol)) {
+        SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
+    }
     ensure_ctx(ssl);
 
     if (pc->names.own) {

@@ -155,7 +155,7 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
     char hex[2 * PR_FP_LEN + 1];
     int i;
 
-    if (!pc->pol->session_cache || !sessions) {
+    if (!pr_use_session_cache(pc->pol) || !sessions) {
         return;
     }
     for (i = 0; i < PR_FP_LEN; ++i) {

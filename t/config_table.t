@@ -212,6 +212,14 @@ my %cases = (
         ['ProxyReencryptTrustedProxy 127.0.0.1 ::/0', qr/'::\/0' covers every address/],
         ['ProxyReencryptTrustedProxy 2001:db8::1/32', qr/host bits set/],
     ],
+    ProxyReencryptStripHeader => [
+        ['ProxyReencryptStripHeader "X Auth"', qr/'X Auth' is not a header field name/],
+        ['ProxyReencryptStripHeader X-Auth:', qr/'X-Auth:' is not a header field name/],
+        ['ProxyReencryptStripHeader X-Ok (x)', qr/'\(x\)' is not a header field name/],
+        ['ProxyReencryptStripHeader a/b', qr/'a\/b' is not a header field name/],
+        ['ProxyReencryptStripHeader X-Auth"', qr/is not a header field name/],
+        ["ProxyReencryptStripHeader X-T\xc3\xa9nant", qr/is not a header field name/],
+    ],
     ProxyReencryptClientCertificate => [
         ['ProxyReencryptClientCertificate /nonexistent', qr/cannot read certificate file/],
         ["ProxyReencryptClientCertificate $pki/good.crt $pki/good.key",
@@ -304,7 +312,8 @@ my @good = (
     ['list directives accumulate',
      "ProxyReencryptExpectName a.test\nProxyReencryptExpectName b.test 127.0.0.1\n"
      . "ProxyReencryptPin $PIN\nProxyReencryptPin $PIN\n"
-     . "ProxyReencryptTrustedProxy 10.0.0.0/8\nProxyReencryptTrustedProxy ::1 192.168.0.0/255.255.0.0"],
+     . "ProxyReencryptTrustedProxy 10.0.0.0/8\nProxyReencryptTrustedProxy ::1 192.168.0.0/255.255.0.0\n"
+     . "ProxyReencryptStripHeader X-Auth-User\nProxyReencryptStripHeader X-Tenant-Id X-Auth-User"],
     ['the same value twice is no conflict',
      "ProxyReencryptPolicy audit\nProxyReencryptPolicy AUDIT\nProxyReencryptVerifyDepth 4\n"
      . "ProxyReencryptVerifyDepth 4"],

@@ -337,6 +337,81 @@ static void test_outcome(void)
     }
 }
 
+/* Every mode x reason x pin mode x name source: the observation that
+ * gives the reason, the verdict pr_decide() makes of it, and what
+ * pr_outcome_of() makes of that, against the SPEC's invariants. */
+static pr_observation observe(pr_reason r, int from_client, pr_resolved *p)
+{
+    pr_observation o;
+
+    memset(&o, 0, sizeof(o));
+    o.have_cert = 1;
+    o.name_checked = 1;
+    o.name_ok = 1;
+    o.name_from_client = from_client;
+    o.pin = p->n_pins ? 1 : -1;
+    o.days_left = 200;
+    switch (r) {
+    case PR_REASON_NAME_MISMATCH: o.name_ok = 0; break;
+    case PR_REASON_PIN_MISMATCH: o.pin = 0; break;
+    case PR_REASON_EXPIRING: p->refuse_days = 10; o.days_left = 5; break;
+    case PR_REASON_EXPIRED: o.days_left = -1; break;
+    case PR_REASON_NO_CERTIFICATE: o.have_cert = 0; break;
+    case PR_REASON_NONE: break;
+    default: o.chain_errors = PR_REASON_BIT(r); break;
+    }
+    return o;
+}
+
+static void test_cross_product(void)
+{
+    static const pr_policy modes[] = { PR_POLICY_OFF, PR_POLICY_AUDIT, PR_POLICY_ENFORCE };
+    static const pr_verify verifies[] = { PR_VERIFY_CHAIN, PR_VERIFY_PIN };
+    int m, vi, r, fc, as, bad = 0, n = 0;
+
+    for (m = 0; m < 3; ++m) for (vi = 0; vi < 2; ++vi)
+    for (r = PR_REASON_NONE; r < PR_REASON__COUNT; ++r) for (fc = 0; fc < 2; ++fc)
+    for (as = 0; as < 2; ++as) {
+        pr_resolved p = base(modes[m], verifies[vi]);
+        pr_observation obs;
+        pr_verdict v;
+        pr_outcome o;
+        int want_refuse, ok_;
+
+        p.pins = PIN_A;
+        p.n_pins = 1;
+        obs = observe((pr_reason)r, fc, &p);
+        v = pr_decide(&p, &obs);
+        o = pr_outcome_of(modes[m], &v, 0, as, 0);
+        want_refuse = modes[m] == PR_POLICY_ENFORCE ? v.reason != PR_REASON_NONE
+                    : modes[m] == PR_POLICY_AUDIT ? as && v.reason == PR_REASON_NAME_MISMATCH : 0;
+        ok_ = o.refuse == want_refuse
+            && o.status == (modes[m] == PR_POLICY_ENFORCE && want_refuse ? 502 : 0)
+            && o.member_in_error == (modes[m] == PR_POLICY_ENFORCE && want_refuse && !v.client_fault)
+            && v.client_fault == (fc && v.reason == PR_REASON_NAME_MISMATCH)
+            && (modes[m] != PR_POLICY_OFF || (o.kind == PR_VERDICT_OK && !o.log_level))
+            && (modes[m] != PR_POLICY_AUDIT || want_refuse
+                || o.kind == (v.reason ? PR_VERDICT_AUDIT : PR_VERDICT_OK))
+            /* pin mode: chain building never counts; anything else does */
+            && (verifies[vi] != PR_VERIFY_PIN
+                || (v.reason != PR_REASON_UNTRUSTED && v.reason != PR_REASON_DEPTH))
+            && (verifies[vi] == PR_VERIFY_PIN && (r == PR_REASON_UNTRUSTED || r == PR_REASON_DEPTH
+                                                  || r == PR_REASON_REVOKED)
+                ? v.reason == PR_REASON_NONE
+                : r == PR_REASON_PLAINTEXT || r == PR_REASON_HANDSHAKE || r == PR_REASON_PROTOCOL
+                ? 1 : (int)v.reason == r);
+        ++n;
+        if (!ok_) {
+            ++bad;
+            printf("# mode %d verify %d reason %s client %d as_modssl %d: verdict %s refuse %d "
+                   "status %d in_error %d kind %d\n", m, vi, pr_reason_name((pr_reason)r), fc, as,
+                   pr_reason_name(v.reason), o.refuse, o.status, o.member_in_error, (int)o.kind);
+        }
+    }
+    ok(!bad, "modes x reasons x pin modes x name sources x written identity: %d combinations "
+             "keep the SPEC's invariants", n);
+}
+
 /* ---- pooled connections --------------------------------------------- */
 
 static void test_pooled(void)
@@ -376,6 +451,27 @@ static void test_pooled(void)
     pr_choose_names(&b, "b.example", 0, "b.example", &s2, &nb);
     pr_conn_key(&b, &nb, kb);
     ok(!pr_pooled_may_serve(ka, kb), "pooled: another client certificate gets a fresh connection");
+}
+
+/* ---- what the module changes on the wire ---------------------------- */
+
+static void test_wire(void)
+{
+    pr_resolved a = base(PR_POLICY_AUDIT, PR_VERIFY_CHAIN), e = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+    pr_resolved o = base(PR_POLICY_OFF, PR_VERIFY_CHAIN);
+
+    ok(!pr_use_session_cache(&a), "audit, cache by default: no resumption (stock never resumes)");
+    a.origin[PR_F_SESSION_CACHE] = "f:1";
+    ok(pr_use_session_cache(&a), "audit, ProxyReencryptSessionCache on written down: resumes");
+    a.session_cache = 0;
+    ok(!pr_use_session_cache(&a), "audit, cache off: none");
+    ok(pr_use_session_cache(&e), "enforce, cache by default: resumes");
+    e.session_cache = 0;
+    ok(!pr_use_session_cache(&e), "enforce, cache off: none");
+    o.origin[PR_F_SESSION_CACHE] = "f:1";
+    ok(!pr_use_session_cache(&o), "off: never");
+    ok(pr_refuse_renegotiation(&e), "enforce refuses renegotiation");
+    ok(!pr_refuse_renegotiation(&a), "audit leaves renegotiation to mod_ssl");
 }
 
 /* ---- start-up findings ----------------------------------------------- */
@@ -469,7 +565,9 @@ int main(void)
     test_pins();
     test_verdict();
     test_outcome();
+    test_cross_product();
     test_pooled();
     test_startup();
+    test_wire();
     return done_testing();
 }
