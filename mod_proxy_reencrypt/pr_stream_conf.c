@@ -267,7 +267,7 @@ int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
                 pr_stream_backend *b = &((pr_stream_backend *)rt->backends->elts)[j];
                 const char *url;
                 const pr_resolved *pol = pr_stream_policy(s, b, ptemp, &url);
-                pr_finding f = pr_startup_finding(pol, 1, pol->store != NULL);
+                pr_finding f = pr_startup_finding(pol, 1, pol->store != NULL, 0);
 
                 if (f.code) {
                     ap_log_error(APLOG_MARK, f.error ? APLOG_EMERG : APLOG_WARNING, 0, s,
