@@ -534,8 +534,7 @@ static const char *set_ocsp(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_ocsp(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of off, staple, require", arg);
     }
-    CONF(mc)->ocsp = v;
-    return mark(cmd, mc, PR_F_OCSP);
+    return set_keyword(cmd, mc, PR_F_OCSP, &CONF(mc)->ocsp, (int)v, arg);
 }
 
 #define PR_CTX (RSRC_CONF | PROXY_CONF)
