@@ -2,6 +2,9 @@
 #   make          build the module with apxs
 #   make install  install the module and the a2enmod files (Debian layout)
 #   make test     install what is needed, build, run every test
+#   make check    build, unit tests, fuzz-corpus replay, build/check.sh:
+#                 any user, no network, seconds
+#   make deb      the Debian package (dpkg-buildpackage -us -uc -b), in ..
 #   make demo     install what is needed, build, show the policy at work
 APXS    ?= apxs
 CC      ?= gcc
@@ -13,7 +16,7 @@ EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
 
-.PHONY: all install test demo unit clean deps
+.PHONY: all install test demo unit clean deps check deb
 
 all: $(SO)
 
@@ -34,6 +37,15 @@ install: $(SO)
 	install -D -m 644 $(SO) $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_proxy_reencrypt.so
 	install -D -m 644 conf/proxy_reencrypt.load $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.load
 	install -D -m 644 conf/proxy_reencrypt.conf $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.conf
+
+check:
+	bash build/check.sh
+	bash build/check.sh --self-test
+	MPR_NO_AT=1 bash build/run-tests.sh
+
+deb:
+	dpkg-buildpackage -us -uc -b
+	@ls -1 ../libapache2-mod-proxy-reencrypt_*.deb
 
 deps:
 	bash build/deps.sh

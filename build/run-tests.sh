@@ -17,7 +17,8 @@
 # printed on failure); TAP of every suite is kept in build/out/.
 #
 # Environment: MPR_TEST_USER (default nobody), MPR_KEEP=1 keeps the scratch dir,
-# MPR_AT_ARGS extra arguments for t/TEST (e.g. "t/balancer.t").
+# MPR_AT_ARGS extra arguments for t/TEST (e.g. "t/balancer.t"),
+# MPR_NO_AT=1 stops after the unit tests and the fuzz replay (make check).
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -145,6 +146,15 @@ if [ -e t/fuzz/replay.c ] && ls t/fuzz/fuzz_*.c >/dev/null 2>&1; then
 fi
 
 # ------------------------------------------------------------------ Apache::Test
+if [ "${MPR_NO_AT:-0}" = 1 ]; then
+    echo "== summary (no Apache::Test: MPR_NO_AT=1)"
+    for s in "${SUITES[@]}"; do
+        printf '  %-12s %4d passed, %d failed\n' "$s" "${PASS[$s]}" "${FAIL[$s]}"
+    done
+    echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+    [ "$TOTAL_FAIL" -eq 0 ] && [ "$TOTAL_PASS" -gt 0 ]
+    exit
+fi
 echo "== Apache::Test"
 WORK=$(mktemp -d /tmp/mpr-at.XXXXXX)
 chmod 755 "$WORK"

@@ -19,6 +19,8 @@
 #include "http_request.h"
 #include "http_protocol.h"
 
+#include "pr_startup.h"
+
 static apr_uint32_t request_seq;
 
 /* "scheme://host:port" of a URL, for messages. */
@@ -202,7 +204,9 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
                            pol->ca_file || pol->ca_path || mod_ssl_has_anchors(s));
-    if (!f.code) {
+    /* Warnings go to the error log once it is open (pr_startup.c). */
+    pr_startup_note(s, w, pol, &f);
+    if (!f.code || !f.error) {
         return OK;
     }
     ap_log_error(APLOG_MARK, APLOG_STARTUP | (f.error ? APLOG_ERR : APLOG_WARNING), 0,
@@ -221,8 +225,8 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     server_rec *s;
     int rv = OK;
 
-    (void)pconf;
     (void)plog;
+    pr_startup_begin(pconf);
     for (s = main_s; s; s = s->next) {
         proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
         proxy_worker *workers;
@@ -248,6 +252,7 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
             }
         }
     }
+    pr_startup_checked(ptemp);
     return rv;
 }
 

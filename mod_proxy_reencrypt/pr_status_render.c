@@ -18,6 +18,7 @@
 
 #include "pr_metrics.h"
 #include "pr_status.h"
+#include "pr_version.h"
 
 static const char *verdict_name(int verdict)
 {
@@ -109,7 +110,7 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
     int i;
 
     ap_set_content_type(r, "application/json");
-    ap_rprintf(r, "{\n  \"now\": %s,\n  \"now_unix\": %" APR_TIME_T_FMT ",\n"
+    ap_rprintf(r, "{\n  \"version\": \"" PR_VERSION "\",\n  \"now\": %s,\n  \"now_unix\": %" APR_TIME_T_FMT ",\n"
                "  \"since\": %s,\n  \"since_unix\": %" APR_TIME_T_FMT ",\n"
                "  \"slots\": %u,\n  \"slots_used\": %u,\n  \"dropped\": %" APR_UINT64_T_FMT
                ",\n  \"backends\": [",
@@ -271,6 +272,10 @@ void pr_st_out_prometheus(request_rec *r, const pr_st_page *pg)
                        pstr(p, sn->protocol), pstr(p, sn->cipher));
         }
     }
+
+    prom_family(r, "proxy_reencrypt_build_info", "gauge",
+                "The module's version (label version), always 1.");
+    ap_rputs("proxy_reencrypt_build_info{version=\"" PR_VERSION "\"} 1\n", r);
 
     prom_family(r, "proxy_reencrypt_status_dropped_total", "counter",
                 "Handshakes not counted because every status slot was taken.");
@@ -519,7 +524,7 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rputs(DOCTYPE_HTML_4_01 "<html><head>\n<title>Proxy re-encryption status</title>\n"
              "</head><body>\n<h1>Proxy re-encryption status</h1>\n", r);
-    ap_rprintf(r, "<p>Server: %s. Also as <a href=\"?json\">JSON</a> and "
+    ap_rprintf(r, "<p>Server: %s. " PR_PRODUCT ". Also as <a href=\"?json\">JSON</a> and "
                "<a href=\"?prometheus\">Prometheus</a>.</p>\n", html(r->pool, pg->server));
     pr_st_out_table(r, pg);
     ap_rputs("</body></html>\n", r);
