@@ -15,6 +15,8 @@ WFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
+VERSION := $(shell sed -n 's/^\#define PR_VERSION "\(.*\)"/\1/p' $(SRC_DIR)/pr_version.h)
+DEB      = libapache2-mod-proxy-reencrypt
 
 .PHONY: all install test demo unit clean deps check deb
 
@@ -43,9 +45,12 @@ check:
 	bash build/check.sh --self-test
 	MPR_NO_AT=1 bash build/run-tests.sh
 
+# dpkg-buildpackage writes to ..: the results are moved here.
 deb:
 	dpkg-buildpackage -us -uc -b
-	@ls -1 ../libapache2-mod-proxy-reencrypt_*.deb
+	for f in ../$(DEB)_$(VERSION)_* ../$(DEB)-dbgsym_$(VERSION)_*; do \
+	    if [ -e "$$f" ]; then mv "$$f" .; fi; done
+	@ls -1 $(DEB)_$(VERSION)_*.deb
 
 deps:
 	bash build/deps.sh

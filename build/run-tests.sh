@@ -18,7 +18,10 @@
 #
 # Environment: MPR_TEST_USER (default nobody), MPR_KEEP=1 keeps the scratch dir,
 # MPR_AT_ARGS extra arguments for t/TEST (e.g. "t/balancer.t"),
-# MPR_NO_AT=1 stops after the unit tests and the fuzz replay (make check).
+# MPR_NO_AT=1 stops after the unit tests and the fuzz replay (make check),
+# MPR_DEB=1 / MPR_DEB=0 runs / skips build/test-deb.sh (the Debian package
+# built, linted, installed, enabled and purged; by default only in a full
+# run, as root: it installs into this machine).
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -143,6 +146,24 @@ if [ -e t/fuzz/replay.c ] && ls t/fuzz/fuzz_*.c >/dev/null 2>&1; then
         count fuzz "$tap" $extra
         echo "  fuzz_$name: $(grep -cE '^ok ' "$tap") ok, $(( $(grep -cE '^not ok ' "$tap") + extra )) not ok (exit $rc)"
     done
+fi
+
+# ------------------------------------------------------------------ deb
+deb_default=1
+case " ${MPR_AT_ARGS:-} " in *.t\ *) deb_default=0 ;; esac
+[ "${MPR_NO_AT:-0}" = 1 ] && deb_default=0
+if [ "${MPR_DEB:-$deb_default}" = 1 ]; then
+    echo "== Debian package (build/test-deb.sh)"
+    tap=$OUT/deb.tap
+    bash build/test-deb.sh >"$tap" 2>"$OUT/deb.err"
+    rc=$?
+    extra=0
+    if [ $rc -ne 0 ] || ! plan_ok "$tap"; then
+        grep -qE '^not ok' "$tap" || extra=1
+        tail -20 "$OUT/deb.err"
+    fi
+    cat "$tap"
+    count deb "$tap" $extra
 fi
 
 # ------------------------------------------------------------------ Apache::Test
