@@ -43,6 +43,7 @@ typedef struct {
     char subject[256];
     char issuer[256];
     X509 *leaf;                     /* the peer judged last (a reference) */
+    long long chain_not_after;      /* earliest notAfter of leaf and chain */
 } pr_conn;
 
 extern int pr_ssl_idx;              /* SSL ex_data: pr_conn */

@@ -6,6 +6,7 @@ package MPR::Run;
 # a configuration pasted from a tool's output).
 #
 #   my $h = MPR::Run->start($body, %opt);   # $body: top-level config text;
+#                                           # %opt: wait (s), loglevel, port
 #                                           # @port@ is replaced by the port
 #   $h->{port}, $h->{dir}, $h->error_log, $h->{start_output}
 #   $h->stop;                               # also on destruction
@@ -55,7 +56,8 @@ sub start {
     my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
     my $self = bless { dir => $dir, port => $port, conf => $file, httpd => $httpd }, $class;
     $self->{start_output} = `$httpd -f $file -k start 2>&1`;
-    for (1 .. 100) {
+    my $tries = 20 * ($opt{wait} || 10);      # seconds to wait for start-up
+    for (1 .. $tries) {
         last if -s "$dir/httpd.pid";
         sleep 0.05;
     }
@@ -64,7 +66,7 @@ sub start {
         return undef;
     }
     # wait until it answers on the port
-    for (1 .. 100) {
+    for (1 .. $tries) {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp');
         if ($s) { close $s; last }
         sleep 0.05;
