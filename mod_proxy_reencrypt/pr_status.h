@@ -155,6 +155,8 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg);
 /* pr_status_prom.c: reads the slots itself (pr_st_each); 0 if no segment. */
 int pr_st_out_prometheus(request_rec *r, const char *vhost);
 void pr_st_out_html(request_rec *r, const pr_st_page *pg);
+/* pr_status_audit.c: the "would refuse" view (?audit, ?json&audit). */
+void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json);
 /* The section of /server-status: an HTML table, or ?auto lines. */
 void pr_st_out_table(request_rec *r, const pr_st_page *pg);
 void pr_st_out_auto(request_rec *r, const pr_st_page *pg);

@@ -157,14 +157,18 @@ static int st_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache, no-store");
-    if (!has_arg(r->args, "json") && has_arg(r->args, "prometheus")) {
+    if (!has_arg(r->args, "json") && !has_arg(r->args, "audit")
+        && has_arg(r->args, "prometheus")) {
         /* one slot at a time: scales to many backends */
         if (pr_st_out_prometheus(r, scope_vhost(r))) {
             return OK;
         }
     }
     else if (page_for(r, &pg)) {
-        if (has_arg(r->args, "json")) {
+        if (has_arg(r->args, "audit")) {
+            pr_st_out_audit(r, &pg, has_arg(r->args, "json"));
+        }
+        else if (has_arg(r->args, "json")) {
             pr_st_out_json(r, &pg);
         }
         else {

@@ -400,7 +400,8 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
     ap_rputs(DOCTYPE_HTML_4_01 "<html><head>\n<title>Proxy re-encryption status</title>\n"
              "</head><body>\n<h1>Proxy re-encryption status</h1>\n", r);
     ap_rprintf(r, "<p>Server: %s. " PR_PRODUCT ". Also as <a href=\"?json\">JSON</a> and "
-               "<a href=\"?prometheus\">Prometheus</a>.</p>\n", html(r->pool, pg->server));
+               "<a href=\"?prometheus\">Prometheus</a>; "
+               "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", html(r->pool, pg->server));
     pr_st_out_table(r, pg);
     ap_rputs("</body></html>\n", r);
 }
