@@ -6,6 +6,8 @@
 #                 any user, no network, seconds
 #   make deb      the Debian package (dpkg-buildpackage -us -uc -b), in ..
 #   make demo     install what is needed, build, show the policy at work
+#   make httpd-tests HTTPD_TESTS=/path/to/httpd-tests
+#                 Apache's own suite, stock vs module under audit (by hand)
 APXS    ?= apxs
 CC      ?= gcc
 SRC_DIR  = mod_proxy_reencrypt
@@ -18,7 +20,7 @@ SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
 VERSION := $(shell sed -n 's/^\#define PR_VERSION "\(.*\)"/\1/p' $(SRC_DIR)/pr_version.h)
 DEB      = libapache2-mod-proxy-reencrypt
 
-.PHONY: all install test demo unit clean deps check deb
+.PHONY: all install test demo unit clean deps check deb httpd-tests
 
 all: $(SO)
 
@@ -60,6 +62,12 @@ test: deps
 
 demo: deps
 	bash build/demo.sh
+
+# Apache's own test suite (apache/httpd-tests, fetched by hand, never
+# committed): stock vs stock + this module under audit; fails if they differ.
+httpd-tests:
+	@test -n "$(HTTPD_TESTS)" || { echo "usage: make httpd-tests HTTPD_TESTS=/path/to/httpd-tests"; exit 2; }
+	bash build/httpd-tests.sh "$(HTTPD_TESTS)"
 
 clean:
 	rm -rf $(SRC_DIR)/.libs $(SRC_DIR)/*.la $(SRC_DIR)/*.lo $(SRC_DIR)/*.slo $(SRC_DIR)/*.o build/out

@@ -8,6 +8,7 @@
  * pool cleanups.
  */
 #include "pr_glue.h"
+#include "pr_forwarded.h"
 
 #include "apr_strings.h"
 
@@ -92,6 +93,13 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         m->origin[f] = add->origin[f] ? add->origin[f] : base->origin[f];
     }
     MERGE_INT(status_scope);
+    /* Names to strip add up: a <Proxy> section never un-strips a name. */
+    if (add->strip && base->strip) {
+        m->strip = apr_array_append(p, base->strip, add->strip);
+    }
+    else {
+        MERGE_PTR(strip);
+    }
     if (add->trusted) {
         m->trusted = add->trusted;
         m->trusted_text = add->trusted_text;
@@ -458,6 +466,20 @@ static const char *set_trusted(cmd_parms *cmd, void *mc, const char *arg)
     return mark(cmd, mc, PR_F_TRUSTED);
 }
 
+static const char *set_strip(cmd_parms *cmd, void *mc, const char *arg)
+{
+    pr_dir_conf *c = mc;
+
+    if (!pr_hdr_name_valid(arg, strlen(arg))) {
+        return bad(cmd, "'%s' is not a header field name", arg);
+    }
+    if (!c->strip) {
+        c->strip = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->strip, const char *) = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
 /* Client certificates: one load per (cert, key) pair and generation. */
 static apr_hash_t *client_certs;
 
@@ -634,6 +656,8 @@ const command_rec pr_cmds[] = {
                   "xff | rfc7239 | both | off: forwarded headers sent to the backend"),
     AP_INIT_ITERATE("ProxyReencryptTrustedProxy", set_trusted, NULL, PR_CTX,
                     "CIDR blocks whose forwarded headers are kept"),
+    AP_INIT_ITERATE("ProxyReencryptStripHeader", set_strip, NULL, PR_CTX,
+                    "more header names to remove from untrusted clients"),
     AP_INIT_TAKE12("ProxyReencryptClientCertificate", set_client_cert, NULL, PR_CTX,
                    "cert-file [key-file]: client certificate (chain after the leaf) for the backend"),
     AP_INIT_TAKE1("ProxyReencryptMinProtocol", set_min_proto, NULL, PR_CTX,

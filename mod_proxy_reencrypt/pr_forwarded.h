@@ -1,8 +1,10 @@
 /*
  * pr_forwarded.h: the pure core of the forwarded-headers handling of
  * mod_proxy_reencrypt: parsing X-Forwarded-For and Forwarded (RFC 7239),
- * picking the original client out of a trusted chain, building one
- * Forwarded element, and recognising the header names we control.
+ * walking a chain from the right past trusted proxies to the original
+ * client, building one Forwarded element, and recognising the header
+ * names we control or remove. pr_forwarded.c holds IP literals,
+ * X-Forwarded-For and names; pr_fwd7239.c holds Forwarded.
  *
  * Nothing here includes httpd or APR. Conventions, as in pr_core.h:
  *  - inputs are (const char *s, size_t len) and are never assumed to be
@@ -51,6 +53,7 @@
 #define PR_FWD_MAX_INPUT   8192  /* longest header value parsed (bytes) */
 #define PR_FWD_MAX_ENTRIES 64    /* most XFF entries / Forwarded elements */
 #define PR_FWD_MAX_VALUE   512   /* longest unescaped for/by/proto/host value */
+#define PR_FWD_MAX_ELEMENT 2048  /* longest Forwarded element the walk accepts */
 #define PR_IP_MAXLEN       45    /* longest IP literal (v6 with dotted quad) */
 #define PR_IP_BUFSIZE      64    /* buffer the trust callback gets (see below) */
 
@@ -128,22 +131,6 @@ int pr_xff_parse(const char *s, size_t len, pr_span *out, size_t cap);
  * address is a trusted proxy. */
 typedef int (*pr_trust_fn)(const char *ip, size_t len, void *baton);
 
-/* The original client of a proxy chain. The chain is, left to right,
- * list[0..n) (spans into s[0..len), as produced by pr_xff_parse) followed
- * by the connection's peer. It is walked from the right, skipping
- * trusted proxies: the first untrusted address is the client; if all
- * are trusted, the leftmost is.
- * peer may be NULL, meaning "the peer is trusted" (the glue only calls
- * this for trusted peers, so it need not ask twice); otherwise peer_len
- * must be < PR_IP_BUFSIZE.
- * Returns the index of the client: 0..n-1 for list[i], n for the peer
- * (which is also the answer when n == 0).
- * PR_FWD_MALFORMED: is_trusted NULL, list NULL with n > 0, a span out of
- * bounds or longer than PR_IP_MAXLEN, or peer too long. */
-int pr_xff_client(const char *s, size_t len, const pr_span *list, size_t n,
-                  const char *peer, size_t peer_len,
-                  pr_trust_fn is_trusted, void *baton);
-
 /* ------------------------------------------------------------------ */
 /* Forwarded (RFC 7239)                                                */
 
@@ -219,16 +206,6 @@ typedef struct {
 int pr_fwd_parse(const char *s, size_t len, pr_fwd_elem *out, size_t cap,
                  char *scratch, size_t scratchlen);
 
-/* pr_xff_client for a parsed Forwarded header: the chain is the for=
- * nodes of el[0..n) followed by the peer. An element whose for= is
- * absent, "unknown" or obfuscated cannot be checked and counts as
- * untrusted, so the walk stops there: the caller must then look at
- * el[i].for_node.kind before using the answer as an address.
- * Returns 0..n (n: the peer), or PR_FWD_MALFORMED as pr_xff_client. */
-int pr_fwd_client(const pr_fwd_elem *el, size_t n,
-                  const char *peer, size_t peer_len,
-                  pr_trust_fn is_trusted, void *baton);
-
 /* Build one Forwarded element "for=...;by=...;proto=...;host=..." into
  * out[0..cap), NUL-terminated, and return its length (excluding NUL).
  *  for_:  absent (val NULL) gives for=unknown; a bare IP literal (an IPv6
@@ -246,6 +223,60 @@ int pr_fwd_client(const pr_fwd_elem *el, size_t n,
  * PR_FWD_TOOBIG: cap too small. On error out[0] = '\0' when cap > 0. */
 int pr_fwd_build(char *out, size_t cap, pr_str for_, pr_str by,
                  pr_str proto, pr_str host);
+
+/* ------------------------------------------------------------------ */
+/* The trust walk (what the module uses)                               */
+
+/* One hop of a walked chain. */
+typedef struct {
+    size_t off, len;            /* the element as written in the input,
+                                   OWS trimmed */
+    int family;                 /* 4 or 6 (of addr) */
+    int port;                   /* XFF: -1 or the port written; Forwarded:
+                                   the for= node's port (PR_PORT_*) */
+    size_t addr_len;
+    char addr[PR_IP_BUFSIZE];   /* the address, NUL-terminated, without
+                                   brackets or port; an IPv4-mapped IPv6
+                                   address is folded to its dotted quad */
+} pr_hop;
+
+/* Why a walk stopped. */
+#define PR_WALK_START     0   /* the left end: every element was trusted */
+#define PR_WALK_CLIENT    1   /* at the first untrusted element */
+#define PR_WALK_MALFORMED 2   /* at an element that is malformed, or (Forwarded)
+                                 has no for= address: unknown, obfuscated */
+#define PR_WALK_CAPPED    3   /* after min(cap, PR_FWD_MAX_ENTRIES) elements */
+
+/* Walk an X-Forwarded-For value s[0..len) from the right, as mod_remoteip
+ * does, for a connection whose peer is a trusted proxy: each element is
+ * parsed on its own (pr_xff_parse's element grammar); a trusted one is
+ * passed, the first untrusted one is the client. The walk stops at the
+ * first malformed element (the last good address is then the client),
+ * and examines at most min(cap, PR_FWD_MAX_ENTRIES) elements (the
+ * leftmost examined is then the client): the scan is capped, not the
+ * result, and nothing left of where the walk stopped is ever read, so
+ * whatever a client writes there cannot change the answer. There is no
+ * length limit: only the examined elements are read.
+ * Fills out[0..n), out[0] the rightmost element (the nearest hop),
+ * out[n-1] the client, and returns n; n == 0 means no usable element
+ * (empty value, or the rightmost is malformed): the client is the peer.
+ * *stop (may be NULL) gets a PR_WALK_* value.
+ * PR_FWD_MALFORMED: is_trusted NULL, s NULL with len > 0, out NULL with
+ * cap > 0. */
+int pr_xff_walk(const char *s, size_t len, pr_trust_fn is_trusted,
+                void *baton, pr_hop *out, size_t cap, int *stop);
+
+/* The same walk over a Forwarded value. Each element is the text between
+ * two ','s, parsed alone (pr_fwd_parse's grammar, at most
+ * PR_FWD_MAX_ELEMENT bytes); a ',' inside a quoted value is not followed
+ * (such an element counts as malformed), so no text left of a ',' can
+ * complete or change an element right of it, whatever quotes it holds.
+ * The address is the for= node's; an element with no for=, or
+ * for=unknown / an obfuscated node, stops the walk like a malformed one
+ * (PR_WALK_MALFORMED). off/len give each element as written, to be
+ * forwarded verbatim. */
+int pr_fwd_walk(const char *s, size_t len, pr_trust_fn is_trusted,
+                void *baton, pr_hop *out, size_t cap, int *stop);
 
 /* ------------------------------------------------------------------ */
 /* Header names                                                        */
@@ -274,5 +305,21 @@ int pr_fwd_header_id(const char *name, size_t len, int *is_canonical_dash_form);
 /* The canonical spelling of a pr_hdr_id ("X-Forwarded-For", ...), or
  * NULL for PR_HDR_OTHER and out-of-range values. */
 const char *pr_fwd_header_name(int id);
+
+/* Is name[0..len) one of the forwarded family removed from untrusted
+ * peers, in any spelling backends fold together (case, '_' for '-')?
+ * The family: X-Forwarded, X-Forwarded-* (any suffix), Forwarded,
+ * X-Real-IP, X-Client-IP, Client-IP, True-Client-IP,
+ * X-Cluster-Client-IP, CF-Connecting-IP, Fastly-Client-IP,
+ * X-Original-Forwarded-For, Front-End-Https, X-Url-Scheme.
+ * Returns 1 or 0. */
+int pr_fwd_in_family(const char *name, size_t len);
+
+/* Do a[0..alen) and b[0..blen) name the same header for a backend that
+ * folds case and reads '_' as '-'? Returns 1 or 0. */
+int pr_hdr_name_eq(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Is name[0..len) a header field name (1*tchar)? Returns 1 or 0. */
+int pr_hdr_name_valid(const char *name, size_t len);
 
 #endif

@@ -69,6 +69,8 @@ typedef struct {
     const char *section;            /* the <Proxy> section's path, NULL for
                                        server/vhost (merged: the last one) */
     int status_scope;               /* pr_status_scope or PR_UNSET */
+    apr_array_header_t *strip;      /* const char *: ProxyReencryptStripHeader
+                                       names; merged as a union; NULL: none */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once

@@ -3,21 +3,29 @@
  *
  * Two hooks of mod_proxy:
  * - our scheme_handler (pr_proxy.c) calls pr_forwarded_apply() before the
- *   request is built: the incoming forwarded family (every spelling: any
- *   case, '_' for '-') is read once per request, removed from
- *   r->headers_in, and the values this hop vouches for are computed and
- *   set.
+ *   request is built. The incoming forwarded family (SPEC "Forwarded
+ *   headers", plus ProxyReencryptStripHeader; every spelling: any case,
+ *   '_' for '-') is read once per request and what this hop vouches for
+ *   is computed. Under enforce the family is removed from r->headers_in
+ *   and the computed values are set; under audit nothing is changed and
+ *   what would be removed or set is logged at debug.
  * - proxy fixups, which mod_proxy runs on its per-attempt copy of the
  *   headers right after ProxyAddHeaders appended X-Forwarded-For/-Host/
- *   -Server to them: the computed values are set again, so the backend
- *   gets exactly one value of each header whatever ProxyAddHeaders says.
+ *   -Server to them: under enforce the computed values are set again, so
+ *   the backend gets exactly one value of each header this hop sets.
  *   mod_proxy_http2 runs no fixups and appends on its own: see
  *   pr_forwarded_apply().
  *
- * "The client" is r->useragent_ip, which is the connection's peer unless
- * mod_remoteip rewrote it; "trusted" is decided on the connection's peer
- * address (c->client_addr) against ProxyReencryptTrustedProxy with APR's
- * apr_ipsubnet_test. Parsing is the pure core's (pr_forwarded.c).
+ * The client, as mod_remoteip finds it (the walk is the pure core's,
+ * pr_xff_walk / pr_fwd_walk):
+ * - mod_remoteip (or its PROXY protocol) changed r->useragent_ip: that is
+ *   the client, and the chain is the one it consumed (its note
+ *   remoteip-proxy-ip-list), never the remainder it left in the header;
+ * - else, from a peer in ProxyReencryptTrustedProxy, X-Forwarded-For (or
+ *   Forwarded) walked from the right past trusted proxies;
+ * - else the peer.
+ * "Trusted" is decided on the connection's peer (c->client_addr) with
+ * APR's apr_ipsubnet_test.
  */
 #include "pr_glue.h"
 
@@ -28,8 +36,11 @@
 #include "pr_forwarded.h"
 
 typedef struct {
+    int enforce;
+    int mode;                       /* effective pr_fwd_mode */
     const char *xff, *proto, *host, *port, *real_ip, *forwarded;
-    int mode;
+    apr_array_header_t *removed;    /* const char *: incoming names */
+    apr_table_t *kept;              /* a trusted proxy's, put back */
 } pr_fwd_values;
 
 static int trusted_addr(const apr_array_header_t *cidrs, apr_sockaddr_t *sa)
@@ -62,154 +73,298 @@ static int trusted_ip(const char *ip, size_t len, void *b)
     return trusted_addr(tb->cidrs, sa);
 }
 
-/* The incoming values of one header, joined as one list. */
+static int stripped_name(const pr_dir_conf *conf, const char *key)
+{
+    size_t len = strlen(key);
+    int i;
+
+    if (pr_fwd_in_family(key, len)) {
+        return 1;
+    }
+    for (i = 0; conf->strip && i < conf->strip->nelts; ++i) {
+        const char *n = APR_ARRAY_IDX(conf->strip, i, const char *);
+        if (pr_hdr_name_eq(key, len, n, strlen(n))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The incoming headers of the family, read once. */
 typedef struct {
-    const char *val[PR_HDR__COUNT];
-    apr_array_header_t *names;       /* every spelling seen, to remove */
+    const pr_dir_conf *conf;
+    apr_pool_t *pool;
+    int trusted;
+    int keep_ours;                  /* mode off: a trusted proxy's go on */
+    const char *val[PR_HDR__COUNT]; /* dash spellings of the ones we set */
+    apr_array_header_t *names;      /* every name to remove */
+    apr_table_t *kept;
 } incoming;
 
 static int collect(void *v, const char *key, const char *val)
 {
     incoming *in = v;
     int canonical = 0;
-    int id = pr_fwd_header_id(key, strlen(key), &canonical);
+    int id;
 
-    if (id == PR_HDR_OTHER) {
+    if (!stripped_name(in->conf, key)) {
         return 1;
     }
     APR_ARRAY_PUSH(in->names, const char *) = key;
+    id = pr_fwd_header_id(key, strlen(key), &canonical);
     /* Underscore spellings are never kept: CGI-style backends read them
      * as the same variable, so they are a classic smuggling path. */
-    if (canonical) {
-        in->val[id] = in->val[id]
-            ? apr_pstrcat(in->names->pool, in->val[id], ", ", val, NULL) : val;
+    if (!canonical) {
+        return 1;
+    }
+    if (id != PR_HDR_OTHER && id != PR_HDR_X_FORWARDED_SERVER) {
+        in->val[id] = in->val[id] ? apr_pstrcat(in->pool, in->val[id], ", ", val, NULL) : val;
+    }
+    if (in->trusted && ((id == PR_HDR_OTHER || id == PR_HDR_X_FORWARDED_SERVER)
+                        || in->keep_ours)) {
+        apr_table_addn(in->kept, key, val);
     }
     return 1;
 }
 
-/* The first element of a comma-separated list, trimmed. */
-static const char *first_of(apr_pool_t *p, const char *list)
+/* The last element of a comma-separated list, trimmed. */
+static const char *last_of(apr_pool_t *p, const char *list)
 {
-    const char *end = strchr(list, ',');
-    char *v = end ? apr_pstrmemdup(p, list, (apr_size_t)(end - list)) : apr_pstrdup(p, list);
+    const char *s = strrchr(list, ',');
+    const char *e;
 
-    apr_collapse_spaces(v, v);      /* returns the end, not the start */
-    return v;
+    s = s ? s + 1 : list;
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    return apr_pstrmemdup(p, s, (apr_size_t)(e - s));
 }
 
-/* A trusted proxy's single value for header id (the first of a list). */
-static const char *trusted_first(apr_pool_t *p, int trusted, const incoming *in, int id)
+/* A trusted proxy's single value for header id: the nearest hop's (the
+ * last element), if it passes valid(); else NULL. */
+static const char *trusted_last(apr_pool_t *p, const incoming *in, int id,
+                                int (*valid)(const char *, size_t))
 {
-    return trusted && in->val[id] ? first_of(p, in->val[id]) : NULL;
+    const char *v;
+
+    if (!in->trusted || !in->val[id]) {
+        return NULL;
+    }
+    v = last_of(p, in->val[id]);
+    return valid(v, strlen(v)) ? v : NULL;
 }
 
-static void compute(request_rec *r, const pr_dir_conf *conf, pr_fwd_values *out)
+static int port_valid(const char *s, size_t len)
+{
+    long port;
+    return pr_parse_uint(s, len, 1, 65535, &port) == 0;
+}
+
+static int ip_valid(const char *s, size_t len)
+{
+    return pr_ip_literal(s, len) != 0;
+}
+
+/* One walked header: the chain left to right (addresses, then the peer),
+ * and the elements as written (Forwarded). */
+typedef struct {
+    int present;
+    const char *client;
+    apr_array_header_t *addrs;      /* const char * */
+    apr_array_header_t *elems;      /* const char *, without the peer */
+} chain;
+
+static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, chain *ch)
+{
+    conn_rec *c = r->connection;
+    pr_hop *hops = apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES);
+    int stop = PR_WALK_START, n, i;
+
+    ch->present = v != NULL;
+    ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
+    ch->elems = apr_array_make(r->pool, 4, sizeof(const char *));
+    n = !v ? 0 : rfc7239
+        ? pr_fwd_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop)
+        : pr_xff_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop);
+    if (n < 0) {
+        n = 0;
+    }
+    for (i = n - 1; i >= 0; --i) {
+        APR_ARRAY_PUSH(ch->addrs, const char *) = apr_pstrdup(r->pool, hops[i].addr);
+        APR_ARRAY_PUSH(ch->elems, const char *) =
+            apr_pstrmemdup(r->pool, v + hops[i].off, hops[i].len);
+    }
+    ch->client = n > 0 ? APR_ARRAY_IDX(ch->addrs, 0, const char *) : c->client_ip;
+    APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
+    if (v && stop == PR_WALK_MALFORMED) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1030)
+                      "%s from trusted proxy %s: the walk stopped at a malformed "
+                      "element, the client is the last good address (%s)",
+                      rfc7239 ? "Forwarded" : "X-Forwarded-For", c->client_ip, ch->client);
+    }
+}
+
+/* mod_remoteip's answer: %a, then the proxies it consumed (its note lists
+ * them from the nearest), left to right. */
+static void remoteip_chain(request_rec *r, chain *ch)
+{
+    const char *note = apr_table_get(r->notes, "remoteip-proxy-ip-list");
+    apr_array_header_t *rev = apr_array_make(r->pool, 4, sizeof(const char *));
+    char *list, *tok, *last;
+    int i;
+
+    ch->present = 1;
+    ch->client = r->useragent_ip;
+    ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
+    ch->elems = NULL;
+    APR_ARRAY_PUSH(ch->addrs, const char *) = r->useragent_ip;
+    list = note ? apr_pstrdup(r->pool, note) : NULL;
+    for (tok = list ? apr_strtok(list, ", ", &last) : NULL; tok;
+         tok = apr_strtok(NULL, ", ", &last)) {
+        APR_ARRAY_PUSH(rev, const char *) = tok;
+    }
+    for (i = rev->nelts - 1; i >= 0; --i) {
+        APR_ARRAY_PUSH(ch->addrs, const char *) = APR_ARRAY_IDX(rev, i, const char *);
+    }
+}
+
+/* "a, b, c" of a's first upto strings */
+static const char *join_list(apr_pool_t *p, const apr_array_header_t *a, int upto)
+{
+    const char *out = NULL;
+    int i;
+
+    for (i = 0; i < upto; ++i) {
+        const char *s = APR_ARRAY_IDX(a, i, const char *);
+        out = out ? apr_pstrcat(p, out, ", ", s, NULL) : s;
+    }
+    return out;
+}
+
+/* This hop's Forwarded element, after the chain before it: the elements
+ * as a trusted proxy wrote them, or for= of each address. */
+static const char *forwarded_value(request_rec *r, const chain *ch, const char *proto)
+{
+    apr_pool_t *p = r->pool;
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *last = APR_ARRAY_IDX(ch->addrs, ch->addrs->nelts - 1, const char *);
+    const char *out = NULL;
+    char elem[1024];
+    int i, n;
+
+    /* a Host with a ',' would be quoted; downstream walks split on ','
+     * (pr_fwd_walk): leave host= out then, as for any Host the grammar
+     * cannot carry */
+    n = host && !strchr(host, ',')
+        ? pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(), pr_str_c(proto),
+                       pr_str_c(host))
+        : -1;
+    if (n < 0) {
+        /* A Host the grammar cannot carry: leave host= out. */
+        n = pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(),
+                         pr_str_c(proto), pr_str_none());
+    }
+    if (n < 0) {
+        return NULL;
+    }
+    if (ch->elems) {
+        out = join_list(p, ch->elems, ch->elems->nelts);
+    }
+    else {
+        for (i = 0; i < ch->addrs->nelts - 1; ++i) {
+            char e[128];
+            if (pr_fwd_build(e, sizeof(e), pr_str_c(APR_ARRAY_IDX(ch->addrs, i, const char *)),
+                             pr_str_none(), pr_str_none(), pr_str_none()) > 0) {
+                out = out ? apr_pstrcat(p, out, ", ", e, NULL) : apr_pstrdup(p, e);
+            }
+        }
+    }
+    return out ? apr_pstrcat(p, out, ", ", elem, NULL) : apr_pstrdup(p, elem);
+}
+
+static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
+                    pr_fwd_values *out)
 {
     conn_rec *c = r->connection;
     apr_pool_t *p = r->pool;
+    proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
+    const char *own_proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
     incoming in;
     trust_baton tb;
-    const char *client = r->useragent_ip;
-    int trusted, i;
+    chain xc, fc, *primary;
     const char *v;
 
+    /* Mode, headers and trusted proxies from the resolved policy (the
+     * SPEC's precedence); the names to strip add up over every section. */
+    out->enforce = pol->policy == PR_POLICY_ENFORCE;
+    /* ProxyAddHeaders Off and no ProxyReencryptForwarded: set nothing. */
+    out->mode = pol->origin[PR_F_FORWARDED] ? pol->fwd_mode
+        : (!dconf || dconf->add_forwarded_headers) ? PR_DEFAULT_FWD_MODE : PR_FWD_MODE_OFF;
+
     memset(&in, 0, sizeof(in));
+    in.conf = conf;
+    in.pool = p;
+    in.trusted = trusted_addr(pol->trusted, c->client_addr);
+    in.keep_ours = out->mode == PR_FWD_MODE_OFF;
     in.names = apr_array_make(p, 4, sizeof(const char *));
+    in.kept = apr_table_make(p, 2);
     apr_table_do(collect, &in, r->headers_in, NULL);
-    for (i = 0; i < in.names->nelts; ++i) {
-        apr_table_unset(r->headers_in, APR_ARRAY_IDX(in.names, i, const char *));
-    }
+    out->removed = in.names;
+    out->kept = in.kept;
 
-    tb.cidrs = conf->trusted;
+    tb.cidrs = pol->trusted;
     tb.pool = p;
-    trusted = trusted_addr(conf->trusted, c->client_addr);
-    out->mode = PR_EFF(conf, fwd_mode, PR_DEFAULT_FWD_MODE);
-
-    /* X-Forwarded-For and X-Real-IP */
-    out->xff = client;
-    out->real_ip = client;
-    if (trusted && (v = in.val[PR_HDR_X_FORWARDED_FOR]) != NULL) {
-        pr_span list[PR_FWD_MAX_ENTRIES];
-        int n = pr_xff_parse(v, strlen(v), list, PR_FWD_MAX_ENTRIES);
-
-        if (n > 0) {
-            int k = pr_xff_client(v, strlen(v), list, (size_t)n, NULL, 0, trusted_ip, &tb);
-            out->xff = apr_pstrcat(p, v, ", ", client, NULL);
-            if (k >= 0 && k < n) {
-                out->real_ip = apr_pstrmemdup(p, v + list[k].off, list[k].len);
-            }
+    if (strcmp(r->useragent_ip, c->client_ip) != 0) {
+        remoteip_chain(r, &xc);
+        fc = xc;
+        primary = &xc;
+    }
+    else {
+        walk(r, in.trusted ? in.val[PR_HDR_X_FORWARDED_FOR] : NULL, 0, &tb, &xc);
+        walk(r, in.trusted ? in.val[PR_HDR_FORWARDED] : NULL, 1, &tb, &fc);
+        if (out->mode == PR_FWD_MODE_RFC7239) {
+            primary = fc.present || !xc.present ? &fc : &xc;
         }
         else {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1030)
-                          "dropping a malformed X-Forwarded-For from trusted proxy %s",
-                          c->client_ip);
+            primary = xc.present || !fc.present ? &xc : &fc;
+        }
+        /* one header missing: the other's chain stands for it */
+        if (!xc.present) {
+            xc.addrs = primary->addrs;
+        }
+        if (!fc.present) {
+            fc.addrs = primary->addrs;
+            fc.elems = NULL;
         }
     }
-    if (!in.val[PR_HDR_X_FORWARDED_FOR]
-        && (v = trusted_first(p, trusted, &in, PR_HDR_X_REAL_IP)) != NULL
-        && pr_ip_literal(v, strlen(v))) {
+    out->real_ip = primary->client;
+    /* A trusted proxy that sent no chain may still name the client. */
+    if (primary == &xc && !xc.present && !fc.present
+        && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid)) != NULL) {
         out->real_ip = v;
     }
+    out->xff = join_list(p, xc.addrs, xc.addrs->nelts);
 
-    /* X-Forwarded-Proto, -Host, -Port: one value, a trusted proxy's if it
-     * sent a valid one (it saw the client's connection), else ours. */
-    out->proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
-    if ((v = trusted_first(p, trusted, &in, PR_HDR_X_FORWARDED_PROTO)) != NULL
-        && pr_proto_valid(v, strlen(v))) {
-        out->proto = v;
-    }
+    /* X-Forwarded-Proto, -Host, -Port: the nearest trusted hop's value
+     * (the last element) when valid, else this hop's own. */
+    out->proto = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid))
+        ? v : own_proto;
     out->host = apr_table_get(r->headers_in, "Host");
     if (!out->host) {
         out->host = r->hostname ? r->hostname : r->server->server_hostname;
     }
-    if ((v = trusted_first(p, trusted, &in, PR_HDR_X_FORWARDED_HOST)) != NULL
-        && pr_host_valid(v, strlen(v))) {
+    if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid)) != NULL) {
         out->host = v;
     }
-    out->port = apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
-    if ((v = trusted_first(p, trusted, &in, PR_HDR_X_FORWARDED_PORT)) != NULL) {
-        long port;
-        if (pr_parse_uint(v, strlen(v), 1, 65535, &port) == 0) {
-            out->port = v;
-        }
-    }
+    out->port = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid))
+        ? v : apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
 
-    /* Forwarded: a trusted proxy's list, then this hop's element. */
     if (out->mode == PR_FWD_MODE_RFC7239 || out->mode == PR_FWD_MODE_BOTH) {
-        char elem[1024];
-        const char *host = apr_table_get(r->headers_in, "Host");
-        int n = pr_fwd_build(elem, sizeof(elem), pr_str_c(client), pr_str_none(),
-                             pr_str_c(ap_ssl_conn_is_ssl(c) ? "https" : "http"),
-                             host ? pr_str_c(host) : pr_str_none());
-        if (n < 0) {
-            /* A Host the grammar cannot carry: leave host= out. */
-            n = pr_fwd_build(elem, sizeof(elem), pr_str_c(client), pr_str_none(),
-                             pr_str_c(ap_ssl_conn_is_ssl(c) ? "https" : "http"),
-                             pr_str_none());
-        }
-        out->forwarded = n > 0 ? apr_pstrdup(p, elem) : NULL;
-        if (trusted && out->forwarded && (v = in.val[PR_HDR_FORWARDED]) != NULL) {
-            size_t scratch_len = strlen(v) + PR_FWD_MAX_ENTRIES + 1;
-            char *scratch = apr_palloc(p, scratch_len);
-            pr_fwd_elem *els = apr_palloc(p, sizeof(*els) * PR_FWD_MAX_ENTRIES);
-
-            if (pr_fwd_parse(v, strlen(v), els, PR_FWD_MAX_ENTRIES, scratch, scratch_len) > 0) {
-                out->forwarded = apr_pstrcat(p, v, ", ", out->forwarded, NULL);
-            }
-            else {
-                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1031)
-                              "dropping a malformed Forwarded from trusted proxy %s",
-                              c->client_ip);
-            }
-        }
-    }
-    if (trusted && out->mode == PR_FWD_MODE_OFF) {
-        /* off: nothing of ours, but a trusted proxy's headers go on. */
-        for (i = 0; i < PR_HDR__COUNT; ++i) {
-            if (in.val[i] && i != PR_HDR_X_FORWARDED_SERVER) {
-                apr_table_setn(r->headers_in, pr_fwd_header_name(i), in.val[i]);
-            }
-        }
+        out->forwarded = forwarded_value(r, &fc, own_proto);
     }
 }
 
@@ -235,14 +390,44 @@ static void set_values(request_rec *r, const pr_fwd_values *v)
     }
 }
 
+static int put_back(void *h, const char *key, const char *val)
+{
+    apr_table_addn(h, key, val);
+    return 1;
+}
+
+/* Audit: what enforce would do, one debug line per request. */
+static void log_audit(request_rec *r, const pr_fwd_values *v)
+{
+    const char *removed = v->removed->nelts
+        ? apr_array_pstrcat(r->pool, v->removed, ',') : "nothing";
+    const char *set = "nothing";
+
+    if (!v->removed->nelts && v->mode == PR_FWD_MODE_OFF) {
+        return;
+    }
+    if (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH) {
+        set = apr_psprintf(r->pool, "X-Forwarded-For: %s; X-Real-IP: %s; "
+                           "X-Forwarded-Proto: %s; X-Forwarded-Host: %s; "
+                           "X-Forwarded-Port: %s", v->xff, v->real_ip, v->proto,
+                           v->host, v->port);
+    }
+    if (v->forwarded) {
+        set = apr_psprintf(r->pool, "%s%sForwarded: %s", v->mode == PR_FWD_MODE_BOTH ? set : "",
+                           v->mode == PR_FWD_MODE_BOTH ? "; " : "", v->forwarded);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PRE(1032)
+                  "audit: would remove %s; would set %s", removed, set);
+}
+
 void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
                         const char *url)
 {
     pr_fwd_values *v = ap_get_module_config(r->request_config, &proxy_reencrypt_module);
     const request_rec *q;
     proxy_dir_conf *dconf;
+    int i;
 
-    (void)pol;
     if (r->proxyreq != PROXYREQ_REVERSE) {
         return;
     }
@@ -253,9 +438,21 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
     }
     if (!v) {
         v = apr_pcalloc(r->pool, sizeof(*v));
-        compute(r, conf, v);
+        compute(r, conf, pol, v);
+        if (!v->enforce) {
+            log_audit(r, v);
+        }
+        else {
+            for (i = 0; i < v->removed->nelts; ++i) {
+                apr_table_unset(r->headers_in, APR_ARRAY_IDX(v->removed, i, const char *));
+            }
+            apr_table_do(put_back, r->headers_in, v->kept, NULL);
+        }
     }
     ap_set_module_config(r->request_config, &proxy_reencrypt_module, v);
+    if (!v->enforce) {
+        return;                     /* audit: observe, change nothing */
+    }
     set_values(r, v);
 
     /* mod_proxy_http2 builds its request itself: no proxy fixups run, and
@@ -263,7 +460,8 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
      * mergen. Leave it only what it appends right: the trusted chain
      * before the client, and no -Host or -Server of ours. */
     dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
-    if (url && !strncasecmp(url, "h2", 2) && dconf && dconf->add_forwarded_headers) {
+    if (url && !strncasecmp(url, "h2", 2) && dconf && dconf->add_forwarded_headers
+        && (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH)) {
         const char *x = v->xff;
         const char *last = strrchr(x, ',');
 
@@ -284,7 +482,7 @@ static int pr_fixups(request_rec *r)
 {
     pr_fwd_values *v = ap_get_module_config(r->request_config, &proxy_reencrypt_module);
 
-    if (v) {
+    if (v && v->enforce) {
         set_values(r, v);
     }
     return OK;

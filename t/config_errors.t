@@ -24,6 +24,7 @@ my @bad = (
     ['ProxyReencryptForwarded',         'x'],
     ['ProxyReencryptTrustedProxy',      'not-an-ip'],
     ['ProxyReencryptTrustedProxy',      '10.0.0.0/33'],
+    ['ProxyReencryptStripHeader',       'X-Auth:User'],
     ['ProxyReencryptClientCertificate', '/nonexistent'],
     ['ProxyReencryptMinProtocol',       'TLSv1.1'],
     ['ProxyReencryptSessionCache',      'maybe'],

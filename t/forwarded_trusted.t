@@ -1,6 +1,6 @@
 # ProxyReencryptTrustedProxy: a trusted peer's forwarded headers are kept and
-# appended to; a malformed list from it is dropped whole (the request is
-# served, the backend gets this hop's values only); mod_remoteip's client
+# appended to; a list from it whose rightmost element is malformed gives
+# this hop's values only (t/forwarded_chain.t has the rest of the walk); mod_remoteip's client
 # (r->useragent_ip) is the module's client.
 use strict;
 use warnings;
@@ -78,13 +78,14 @@ my $HOST = 'www.example.test';
         'X-Forwarded-Server' => 'fwd-chain',
     }, 'fwd_chain XFF 198.51.100.1, 10.1.2.3');
 
-    # the same chain in two header lines is one list
+    # the same chain in two header lines is one list; what is left of the
+    # client is the client's own writing and is not forwarded
     $r = fwd_get('fwd_chain', host => $HOST, headers => [
         [ 'X-Forwarded-For', '192.0.2.5, 198.51.100.1' ],
         [ 'X-Forwarded-For', '10.9.9.9' ],
     ]);
     family_is($r, {
-        'X-Forwarded-For'    => '192.0.2.5, 198.51.100.1, 10.9.9.9, 127.0.0.1',
+        'X-Forwarded-For'    => '198.51.100.1, 10.9.9.9, 127.0.0.1',
         'X-Real-IP'          => '198.51.100.1',
         'X-Forwarded-Proto'  => 'http',
         'X-Forwarded-Host'   => $HOST,

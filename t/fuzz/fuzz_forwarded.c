@@ -3,7 +3,8 @@
  *
  * Fuzz:   clang -g -O1 -fsanitize=fuzzer,address,undefined \
  *             -Imod_proxy_reencrypt t/fuzz/fuzz_forwarded.c \
- *             mod_proxy_reencrypt/pr_forwarded.c -o /tmp/fuzz_forwarded
+ *             mod_proxy_reencrypt/pr_forwarded.c \
+ *             mod_proxy_reencrypt/pr_fwd7239.c -o /tmp/fuzz_forwarded
  *         /tmp/fuzz_forwarded -dict=t/fuzz/forwarded.dict \
  *             /tmp/corpus t/fuzz/corpus/forwarded
  * Replay: gcc ... t/fuzz/replay.c t/fuzz/fuzz_forwarded.c ... (no libFuzzer)
@@ -15,7 +16,13 @@
  *    status does not depend on the capacities given (MALFORMED stays
  *    MALFORMED with no room at all; a count n fits in exactly n);
  *  - XFF entries re-serialized (with OWS) parse back to the same
- *    addresses; the trusted-chain answer satisfies its definition;
+ *    addresses; the walks (pr_xff_walk, pr_fwd_walk) agree with the
+ *    parsers on well-formed lists;
+ *  - the walks: every hop but the client trusted, spans in bounds and
+ *    ordered, and no input left of the trusted suffix changes the client
+ *    found (the left part replaced by quotes, brackets, trusted-looking
+ *    addresses or the input's own bytes gives the same hops and stop);
+ *  - pr_fwd_in_family / pr_hdr_name_eq agree with a folding oracle;
  *  - every parsed Forwarded element can be rebuilt with pr_fwd_build and
  *    the result parses back to the same for/by/proto/host, alone and
  *    joined (with OWS) into one header of the same length;
@@ -87,14 +94,6 @@ static int trust_by_hash(const char *ip, size_t len, void *baton)
     return (h >> 7) & 1u;
 }
 
-static int trusted_span(const char *s, const pr_span *sp, unsigned seed)
-{
-    char buf[PR_IP_BUFSIZE];
-    memcpy(buf, s + sp->off, sp->len);
-    buf[sp->len] = '\0';
-    return trust_by_hash(buf, sp->len, &seed);
-}
-
 static void check_xff(const char *s, size_t len, unsigned seed)
 {
     int r = pr_xff_parse(s, len, spans, PR_FWD_MAX_ENTRIES);
@@ -136,28 +135,22 @@ static void check_xff(const char *s, size_t len, unsigned seed)
         CHECK(spans2[i].port == -1);
     }
 
-    /* trusted chain, with and without an untrusted-able peer */
+    /* the walk agrees with the parse of a well-formed list */
     {
-        const char *peer = "192.0.2.200";
-        int pt = trust_by_hash("192.0.2.200", 11, &seed);
-        int c = pr_xff_client(s, len, spans, (size_t)r, peer, strlen(peer),
-                              trust_by_hash, &seed);
-        int c2 = pr_xff_client(s, len, spans, (size_t)r, NULL, 0,
-                               trust_by_hash, &seed);
-        size_t k;
+        pr_hop hops[PR_FWD_MAX_ENTRIES];
+        int stop, n = pr_xff_walk(s, len, trust_by_hash, &seed, hops,
+                                  PR_FWD_MAX_ENTRIES, &stop);
+        int k;
 
-        CHECK(c >= 0 && c <= r);
-        CHECK(c2 >= 0 && c2 < r);
-        if (!pt)
-            CHECK(c == r);
+        CHECK(n >= 1 && n <= r);
+        for (k = 0; k < n; k++) {
+            const pr_span *sp = &spans[r - 1 - k];
+            CHECK(hops[k].off <= sp->off && sp->off + sp->len <= hops[k].off + hops[k].len);
+        }
+        if (stop == PR_WALK_START)
+            CHECK(n == r);
         else
-            CHECK(c == c2);
-        /* everything right of c2 is trusted; c2 itself is untrusted
-           unless it is 0 and everything is trusted */
-        for (k = (size_t)c2 + 1; k < (size_t)r; k++)
-            CHECK(trusted_span(s, &spans[k], seed));
-        if (c2 > 0)
-            CHECK(!trusted_span(s, &spans[c2], seed));
+            CHECK(stop == PR_WALK_CLIENT && n < r + 1);
     }
 }
 
@@ -302,9 +295,28 @@ static void check_fwd(const char *s, size_t len, unsigned seed)
         }
     }
 
+    /* the walk of a well-formed list finds its elements as written */
     {
-        int c = pr_fwd_client(els, (size_t)r, NULL, 0, trust_by_hash, &seed);
-        CHECK(c >= 0 && c < r);
+        pr_hop hops[PR_FWD_MAX_ENTRIES];
+        int stop, n = pr_fwd_walk(s, len, trust_by_hash, &seed, hops,
+                                  PR_FWD_MAX_ENTRIES, &stop);
+        int k;
+
+        CHECK(n >= 0 && n <= r);
+        for (k = 0; k < n && !memchr(s, '"', len); k++) {
+            const pr_fwd_elem *e = &els[r - 1 - k];
+            CHECK(e->for_.val != NULL);
+            CHECK(e->for_node.kind == PR_NODE_IPV4 || e->for_node.kind == PR_NODE_IPV6);
+        }
+        if (n < r && stop == PR_WALK_MALFORMED) {
+            const pr_fwd_elem *e = &els[r - 1 - n];
+            /* a well-formed element stops the walk only without an
+             * address, when it is longer than PR_FWD_MAX_ELEMENT, or
+             * when a quoted value of the list holds a ',' */
+            CHECK(e->for_.val == NULL || e->for_node.kind == PR_NODE_UNKNOWN
+                  || e->for_node.kind == PR_NODE_OBFUSCATED
+                  || len > PR_FWD_MAX_ELEMENT || memchr(s, '"', len) != NULL);
+        }
     }
 }
 
@@ -411,6 +423,133 @@ static void check_header_id(const char *s, size_t len)
         CHECK(pr_fwd_header_name(id) != NULL);
 }
 
+
+/* The invariant the module relies on: no input left of the trusted
+ * suffix changes the client found. Walk s; find where the element that
+ * stopped the walk starts (the client's; for a malformed stop, the
+ * malformed element's); replace everything left of it by other text and
+ * walk again: same hops, same stop, same client. */
+static char lp_buf[PR_FWD_MAX_INPUT * 2 + 64];
+
+static int walk_any(int rfc, const char *s, size_t len, unsigned *seed,
+                    pr_hop *hops, int *stop)
+{
+    return rfc ? pr_fwd_walk(s, len, trust_by_hash, seed, hops, PR_FWD_MAX_ENTRIES, stop)
+               : pr_xff_walk(s, len, trust_by_hash, seed, hops, PR_FWD_MAX_ENTRIES, stop);
+}
+
+static void check_left_part(const char *s, size_t len, unsigned seed, int rfc)
+{
+    static const char *const lefts[] = {
+        "", "1.2.3.4", "unknown", "\"", "for=\"", "[", ",", "\\", "for=1.2.3.4",
+        "x\"y", "192.0.2.200", "for=\"[::1]\"",
+    };
+    pr_hop a[PR_FWD_MAX_ENTRIES], b[PR_FWD_MAX_ENTRIES];
+    int sa, sb, na, nb, k;
+    size_t start, q, j;
+
+    if (len > PR_FWD_MAX_INPUT)
+        return;
+    na = walk_any(rfc, s, len, &seed, a, &sa);
+    CHECK(na >= 0 && na <= PR_FWD_MAX_ENTRIES);
+    CHECK(sa >= PR_WALK_START && sa <= PR_WALK_CAPPED);
+    for (k = 0; k < na; k++) {
+        CHECK(a[k].off <= len && a[k].len <= len - a[k].off && a[k].len > 0);
+        CHECK(a[k].addr_len == strlen(a[k].addr));
+        CHECK(pr_ip_literal(a[k].addr, a[k].addr_len) == a[k].family);
+        if (k > 0)
+            CHECK(a[k].off + a[k].len < a[k - 1].off);
+        /* every hop but the client is trusted; the client is untrusted
+           exactly when the walk stopped there */
+        if (k < na - 1 || sa != PR_WALK_CLIENT)
+            CHECK(trust_by_hash(a[k].addr, a[k].addr_len, &seed));
+        else
+            CHECK(!trust_by_hash(a[k].addr, a[k].addr_len, &seed));
+    }
+    if (sa == PR_WALK_START)
+        return;                 /* the whole input was trusted */
+    start = na > 0 ? a[na - 1].off : len;
+    if (sa == PR_WALK_MALFORMED) {
+        q = start;
+        while (q > 0 && s[q - 1] != ',')
+            q--;
+        if (na > 0) {
+            if (q == 0)
+                return;
+            q--;
+        }
+        while (q > 0 && s[q - 1] != ',')
+            q--;
+        if (q == 0)
+            return;
+        start = q;
+    }
+    else {
+        while (start > 0 && s[start - 1] != ',')
+            start--;
+        if (start == 0)
+            return;
+    }
+    for (j = 0; j < sizeof(lefts) / sizeof(lefts[0]) + 2; j++) {
+        size_t o;
+        const char *l;
+        size_t ll;
+
+        if (j < sizeof(lefts) / sizeof(lefts[0])) {
+            l = lefts[j];
+            ll = strlen(l);
+        }
+        else {                  /* the input's own bytes as a left part */
+            l = s;
+            ll = j == sizeof(lefts) / sizeof(lefts[0]) ? start / 2 : len;
+        }
+        memcpy(lp_buf, l, ll);
+        o = ll;
+        lp_buf[o++] = ',';
+        memcpy(lp_buf + o, s + start, len - start);
+        o += len - start;
+        nb = walk_any(rfc, lp_buf, o, &seed, b, &sb);
+        CHECK(nb == na && sb == sa);
+        for (k = 0; k < na; k++)
+            CHECK(strcmp(a[k].addr, b[k].addr) == 0 && a[k].len == b[k].len);
+    }
+}
+
+/* pr_fwd_in_family / pr_hdr_name_eq against a naive folding oracle */
+static void check_family(const char *s, size_t len)
+{
+    static const char *const fam[] = {
+        "x-forwarded", "forwarded", "x-real-ip", "x-client-ip", "client-ip",
+        "true-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
+        "fastly-client-ip", "x-original-forwarded-for", "front-end-https",
+        "x-url-scheme",
+    };
+    char f[64];
+    size_t i;
+    int want = 0;
+
+    if (len < sizeof f) {
+        for (i = 0; i < len; i++) {
+            char c = s[i];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            f[i] = c == '_' ? '-' : c;
+        }
+        f[len] = '\0';
+        want = len > 12 && memcmp(f, "x-forwarded-", 12) == 0 && memchr(s, '\0', len) == NULL;
+        for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++)
+            if (len == strlen(fam[i]) && memcmp(f, fam[i], len) == 0)
+                want = 1;
+        if (len > 12 && memcmp(f, "x-forwarded-", 12) == 0)
+            want = 1;
+        CHECK(pr_fwd_in_family(s, len) == want);
+        CHECK(pr_hdr_name_eq(s, len, f, len) == 1);
+    }
+    if (len >= 2)
+        CHECK(pr_hdr_name_eq(s, len / 2, s + len / 2, len - len / 2)
+              == pr_hdr_name_eq(s + len / 2, len - len / 2, s, len / 2));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -425,5 +564,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_fwd(s, size, seed);
     check_build(s, size);
     check_header_id(s, size);
+    check_left_part(s, size, seed, 0);
+    check_left_part(s, size, seed, 1);
+    check_family(s, size);
     return 0;
 }

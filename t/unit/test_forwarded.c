@@ -1,9 +1,10 @@
 /*
- * Unit tests for pr_forwarded.c (the pure forwarded-headers core).
+ * Unit tests for pr_forwarded.c / pr_fwd7239.c (the pure forwarded-headers
+ * core): grammar, builder, names. The trust walk: test_fwd_walk.c.
  *
  * gcc -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined \
  *     -Imod_proxy_reencrypt t/unit/test_forwarded.c \
- *     mod_proxy_reencrypt/pr_forwarded.c -o /tmp/tf && /tmp/tf
+ *     mod_proxy_reencrypt/pr_forwarded.c mod_proxy_reencrypt/pr_fwd7239.c -o /tmp/tf && /tmp/tf
  */
 #include "tap.h"
 #include "pr_forwarded.h"
@@ -66,37 +67,6 @@ static int hid(const char *s, int *canon)
     size_t n = strlen(s);
     char *p = dup_exact(s, n);
     int r = pr_fwd_header_id(p, n, canon);
-    free(p);
-    return r;
-}
-
-/* trust callback: the baton is a NULL-terminated list of trusted IPs */
-static int calls;
-static int trusted_list(const char *ipt, size_t len, void *baton)
-{
-    const char *const *l = baton;
-    calls++;
-    if (ipt[len] != '\0' || strlen(ipt) != len)
-        return -1000;  /* would show as "trusted", tests catch it below */
-    for (; *l; l++)
-        if (strcmp(*l, ipt) == 0)
-            return 1;
-    return 0;
-}
-
-static int client(const char *hdr, const char *peer, const char *const *trusted)
-{
-    pr_span sp[PR_FWD_MAX_ENTRIES];
-    size_t n = strlen(hdr);
-    char *p = dup_exact(hdr, n);
-    int c = pr_xff_parse(p, n, sp, PR_FWD_MAX_ENTRIES);
-    int r;
-    if (c < 0) {
-        free(p);
-        return -100;
-    }
-    r = pr_xff_client(p, n, sp, (size_t)c, peer, peer ? strlen(peer) : 0,
-                      trusted_list, (void *)trusted);
     free(p);
     return r;
 }
@@ -230,39 +200,6 @@ static void test_xff(void)
     is_int(pr_xff_parse("1.2.3.4, 5.6.7.8", 7, sp, 8), 1, "xff len respected");
 }
 
-static void test_client(void)
-{
-    static const char *const trusted[] = { "10.0.0.1", "10.0.0.2", "2001:db8::99", NULL };
-    static const char *const none[] = { NULL };
-
-    is_int(client("192.0.2.1", "10.0.0.1", trusted), 0, "client: single");
-    is_int(client("192.0.2.1, 10.0.0.2", "10.0.0.1", trusted), 0,
-           "client: skip trusted from the right");
-    is_int(client("198.51.100.9, 192.0.2.1, 10.0.0.2", "10.0.0.1", trusted), 1,
-           "client: first untrusted from the right, not the leftmost");
-    is_int(client("10.0.0.2, 10.0.0.1", "10.0.0.1", trusted), 0,
-           "client: all trusted -> leftmost");
-    is_int(client("192.0.2.1, [2001:db8::99]:443", "10.0.0.1", trusted), 0,
-           "client: bracketed+port entry compared without brackets/port");
-    is_int(client("192.0.2.1, 10.0.0.2", "192.0.2.77", trusted), 2,
-           "client: untrusted peer is the client (index n)");
-    is_int(client("192.0.2.1, 10.0.0.2", NULL, trusted), 0,
-           "client: peer NULL means trusted");
-    is_int(client("192.0.2.1, 198.51.100.1", NULL, none), 1,
-           "client: nothing trusted -> rightmost");
-    calls = 0;
-    is_int(pr_xff_client("", 0, NULL, 0, "10.0.0.1", 8, trusted_list, (void *)trusted), 0,
-           "client: empty list -> peer (index 0 == n)");
-    is_int(calls, 1, "client: callback got a NUL-terminated copy");
-    is_int(pr_xff_client("", 0, NULL, 0, NULL, 0, NULL, NULL), PR_FWD_MALFORMED,
-           "client: NULL callback");
-    {
-        pr_span bad = { 5, 10, 4, -1 };
-        is_int(pr_xff_client("1.2.3.4", 7, &bad, 1, NULL, 0, trusted_list, (void *)none),
-               PR_FWD_MALFORMED, "client: span out of bounds");
-    }
-}
-
 static void test_fwd_parse(void)
 {
     is_int(fwd("for=192.0.2.43"), 1, "fwd simple");
@@ -368,22 +305,6 @@ static void test_fwd_parse(void)
         is_int(pr_fwd_parse(h, 5 + PR_FWD_MAX_VALUE, els, 4, scratch, sizeof scratch),
                1, "fwd value of exactly PR_FWD_MAX_VALUE");
     }
-}
-
-static void test_fwd_client(void)
-{
-    static const char *const trusted[] = { "10.0.0.1", "2001:db8::99", NULL };
-    int n = fwd("for=192.0.2.1, for=\"[2001:db8::99]:80\", for=10.0.0.1");
-    is_int(n, 3, "fwd chain parsed");
-    is_int(pr_fwd_client(els, 3, "10.0.0.1", 8, trusted_list, (void *)trusted), 0,
-           "fwd client skips trusted v4 and bracketed v6");
-    n = fwd("for=192.0.2.1, for=_hidden, for=10.0.0.1");
-    is_int(pr_fwd_client(els, (size_t)n, NULL, 0, trusted_list, (void *)trusted), 1,
-           "fwd client stops at an obfuscated node");
-    is_int(els[1].for_node.kind, PR_NODE_OBFUSCATED, "fwd caller sees the kind");
-    n = fwd("proto=https");
-    is_int(pr_fwd_client(els, (size_t)n, NULL, 0, trusted_list, (void *)trusted), 0,
-           "fwd client: element without for= is where it stops");
 }
 
 static void test_build(void)
@@ -506,9 +427,7 @@ int main(void)
 {
     test_ip_literal();
     test_xff();
-    test_client();
     test_fwd_parse();
-    test_fwd_client();
     test_build();
     test_header_id();
     test_validators();

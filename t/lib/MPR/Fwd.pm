@@ -18,11 +18,29 @@ use IO::Socket::SSL ();
 use MPR::Test qw(vhost_port);
 
 our @EXPORT = qw(fwd_get family_of family_is spoof_headers no_spoof_ok
-                 lines_named have_ipv6 FAMILY_RE);
+                 lines_named have_ipv6 FAMILY_RE FAMILY spellings);
 
-# the forwarded family, in every spelling (any case, '_' for '-')
-use constant FAMILY_RE =>
-    qr/^(?:x[-_]forwarded[-_](?:for|proto|host|port|server)|x[-_]real[-_]ip|forwarded)$/i;
+# the forwarded family of the SPEC, in every spelling (any case, '_' for '-')
+use constant FAMILY_RE => qr/^(?:x[-_]forwarded(?:[-_].+)?|forwarded|x[-_]real[-_]ip
+    |x[-_]client[-_]ip|client[-_]ip|true[-_]client[-_]ip|x[-_]cluster[-_]client[-_]ip
+    |cf[-_]connecting[-_]ip|fastly[-_]client[-_]ip|x[-_]original[-_]forwarded[-_]for
+    |front[-_]end[-_]https|x[-_]url[-_]scheme)$/ix;
+
+# the family, canonical spelling (X-Forwarded-* by a few of its members)
+use constant FAMILY => qw(
+    X-Forwarded-For X-Forwarded-Proto X-Forwarded-Host X-Forwarded-Port
+    X-Forwarded-Server X-Forwarded-Scheme X-Forwarded-Ssl X-Forwarded-Prefix
+    X-Forwarded-Uri X-Forwarded X-Real-IP X-Client-IP Client-IP True-Client-IP
+    X-Cluster-Client-IP CF-Connecting-IP Fastly-Client-IP
+    X-Original-Forwarded-For Front-End-Https X-Url-Scheme Forwarded
+);
+
+# three spellings backends fold together: as written, upper case, '_' for '-'
+sub spellings {
+    my $n = shift;
+    (my $u = lc $n) =~ tr/-/_/;
+    return ($n, uc $n, $u);
+}
 
 sub have_ipv6 {
     my $s = IO::Socket::IP->new(Listen => 1, LocalHost => '::1', LocalPort => 0);
