@@ -92,6 +92,23 @@ fi
 
 # ------------------------------------------------------------------ unit
 echo "== unit tests"
+# The pure core compiled once (ASan/UBSan objects), linked into every unit
+# test and fuzz replayer.
+CORE_SRC=$CORE
+CORE=""
+rm -rf "$OUT/core" && mkdir -p "$OUT/core"
+for c in $CORE_SRC; do
+    o=$OUT/core/$(basename "$c" .c).o
+    if gcc -std=c11 -Wall -Wextra -Werror -g $SAN -Imod_proxy_reencrypt -c "$c" -o "$o" \
+            >"$OUT/core.cc.log" 2>&1; then
+        CORE="$CORE $o"
+    else
+        cat "$OUT/core.cc.log"
+        echo "not ok 1 - $c compiles" >"$OUT/unit_core.tap"
+        count unit "$OUT/unit_core.tap"
+        CORE="$CORE $c"         # each test then reports the error itself
+    fi
+done
 for src in t/unit/test_*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
