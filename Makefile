@@ -42,9 +42,12 @@ install: $(SO)
 	install -D -m 644 conf/proxy_reencrypt.load $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.load
 	install -D -m 644 conf/proxy_reencrypt.conf $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.conf
 
+# The test PKI is made while the module builds (two cores).
 check:
 	bash build/check.sh
 	bash build/check.sh --self-test
+	@bash build/pki.sh t/pki >build/pki.log 2>&1 & pki=$$!; \
+	  $(MAKE) all || exit 1; wait $$pki || { cat build/pki.log; exit 1; }; rm -f build/pki.log
 	MPR_NO_AT=1 bash build/run-tests.sh
 
 # dpkg-buildpackage writes to ..: the results are moved here.
