@@ -44,9 +44,11 @@ for a in "$@"; do
   esac
 done
 [ -n "$WRITE" ] || { [ $QUICK = 1 ] && WRITE=0 || WRITE=1; }
-if [ $QUICK = 1 ]; then DUR=2 CG_N=20 SU_REPS=1; else DUR=10 CG_N=200 SU_REPS=3; fi
+if [ $QUICK = 1 ]; then DUR=2 CG_N=20 SU_REPS=1; else DUR=8 CG_N=200 SU_REPS=3; fi
 CONNS=32 THREADS=1
-PHASES=" ${BENCH_PHASES:-load cg startup} "   # development: BENCH_PHASES="cg" etc.
+ROUNDS=${BENCH_ROUNDS:-3}     # load runs: fronts alternate (A B C D A B C D ...), ROUNDS rounds
+[ -z "${BENCH_CG_N:-}" ] || CG_N=$BENCH_CG_N
+PHASES=" ${BENCH_PHASES:-load k5x4 cg startup} "   # development: BENCH_PHASES="cg" etc.
 # A partial run prints its tables but never replaces the full results.
 [ -z "${BENCH_PHASES:-}" ] || [ "$WRITE" = 1 -a -n "${BENCH_FORCE_WRITE:-}" ] || WRITE=0
 has() { [[ $PHASES == *" $1 "* ]]; }
@@ -96,6 +98,7 @@ VGPID=
 cleanup() {
   set +e
   [ -n "$VGPID" ] && kill "$VGPID" 2>/dev/null && wait "$VGPID" 2>/dev/null
+  [ -s "$W/vgpid" ] && kill "$(cat "$W/vgpid")" 2>/dev/null
   for pf in "${PIDFILES[@]}"; do
     [ -s "$pf" ] || continue
     pid=$(cat "$pf")
@@ -133,7 +136,7 @@ for x in s: x.bind(("127.0.0.1",0))
 print(*[x.getsockname()[1] for x in s])
 PY
 }
-read -r P_KA P_N13 P_N12 P_STOCK P_AUDIT P_ENF P_NGX P_HAP P_CG P_SU < <(ports 10)
+read -r P_KA P_N13 P_N12 P_STOCK P_AUDIT P_ENF P_NGX P_HAP P_CG P_SU P_K5 P_K52 P_X4 < <(ports 13)
 
 wait_port() {  # port [tries]: until an HTTP answer (any status) comes back
   local i
@@ -167,13 +170,15 @@ http {
   ssl_session_tickets on;
   ssl_session_timeout 1h;
 EOF
-for l in ka:$P_KA:TLSv1.3 n13:$P_N13:TLSv1.3 n12:$P_N12:TLSv1.2; do
-  IFS=: read -r name port proto <<<"$l"
+# k5/k52: pooled backend connections closed by the backend every 5 requests
+for l in ka:$P_KA:TLSv1.3 n13:$P_N13:TLSv1.3 n12:$P_N12:TLSv1.2 k5:$P_K5:TLSv1.3:5 k52:$P_K52:TLSv1.2:5; do
+  IFS=: read -r name port proto kar <<<"$l"
   cat >>"$B/nginx.conf" <<EOF
   server {
     listen 127.0.0.1:$port ssl;
     server_name localhost;
     ssl_protocols $proto;
+    ${kar:+keepalive_requests $kar;}
     access_log $B/logs/$name.log reuse;
     location / { return 200 "hello from the backend\n"; }
   }
@@ -192,8 +197,19 @@ ThreadLimit 64
 ThreadsPerChild 25
 MaxRequestWorkers 150
 MaxConnectionsPerChild 0"
+# issue 11, resumption across children: exactly 4 children of 16 threads, c=64
+MPM_X4="ServerLimit 4
+StartServers 4
+ThreadLimit 16
+ThreadsPerChild 16
+MinSpareThreads 1
+MaxSpareThreads 64
+MaxRequestWorkers 64
+MaxConnectionsPerChild 0"
 apache_conf() {
-  local d=$1 port=$2 kind=$3 mod= ssl= reuse_n=" disablereuse=On"
+  # addressttl: mod_proxy would resolve "localhost" for every new connection
+  # otherwise (the module's start-up note PRE0015); the same for both fronts.
+  local d=$1 port=$2 kind=$3 mod= ssl= reuse_n=" disablereuse=On addressttl=300"
   mkdir -p "$d/logs"
   case $kind in
     stock|cg-stock)
@@ -208,14 +224,20 @@ apache_conf() {
   SSLProxyVerifyDepth 4
   SSLProxyCACertificateFile $PKI/root.crt
   ProxyReencryptPolicy audit" ;;
-    enforce|cg-enforce)
+    enforce|cg-enforce*|enforce-x4)
       mod="LoadModule proxy_reencrypt_module $SO"
       ssl="SSLProxyEngine on
   ProxyReencryptPolicy enforce
   ProxyReencryptCACertificateFile $PKI/root.crt" ;;
   esac
-  [ "$kind" = cg-enforce ] && ssl="$ssl
-  ProxyReencryptSessionCache off"
+  case $kind in
+    cg-enforce-full) ssl="$ssl
+  ProxyReencryptSessionCache off" ;;
+    cg-enforce-nofwd) ssl="$ssl
+  ProxyReencryptForwarded off" ;;
+  esac
+  local mpm=$MPM_SETTINGS
+  [ "$kind" = enforce-x4 ] && mpm=$MPM_X4
   cat >"$d/httpd.conf" <<EOF
 ServerRoot $d
 PidFile $d/httpd.pid
@@ -232,7 +254,7 @@ User nobody
 Group nogroup
 ServerName localhost
 Listen 127.0.0.1:$port
-$MPM_SETTINGS
+$mpm
 KeepAlive On
 MaxKeepAliveRequests 0
 KeepAliveTimeout 5
@@ -241,6 +263,8 @@ KeepAliveTimeout 5
   ProxyPass /ka/  https://localhost:$P_KA/ka/
   ProxyPass /n13/ https://localhost:$P_N13/n13/$reuse_n
   ProxyPass /n12/ https://localhost:$P_N12/n12/$reuse_n
+  ProxyPass /k5/  https://localhost:$P_K5/k5/
+  ProxyPass /k52/ https://localhost:$P_K52/k52/
 </VirtualHost>
 EOF
   chmod -R a+rX "$d"
@@ -258,7 +282,7 @@ apache_stop() {  # dir
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 }
 
-for f in stock:$P_STOCK audit:$P_AUDIT enforce:$P_ENF; do
+for f in stock:$P_STOCK enforce:$P_ENF; do
   apache_conf "$W/${f%%:*}" "${f#*:}" "${f%%:*}"
   apache_start "$W/${f%%:*}" "${f#*:}"
 done
@@ -281,6 +305,8 @@ http {
   upstream b_ka  { server 127.0.0.1:$P_KA; keepalive 64; keepalive_requests 1000000; }
   upstream b_n13 { server 127.0.0.1:$P_N13; }
   upstream b_n12 { server 127.0.0.1:$P_N12; }
+  upstream b_k5  { server 127.0.0.1:$P_K5; keepalive 64; }
+  upstream b_k52 { server 127.0.0.1:$P_K52; keepalive 64; }
   server {
     listen 127.0.0.1:$P_NGX;
     proxy_ssl_verify on;
@@ -293,6 +319,8 @@ http {
     location /ka/  { proxy_pass https://b_ka; proxy_http_version 1.1; proxy_set_header Connection ""; }
     location /n13/ { proxy_pass https://b_n13; }
     location /n12/ { proxy_pass https://b_n12; }
+    location /k5/  { proxy_pass https://b_k5; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location /k52/ { proxy_pass https://b_k52; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
 EOF
@@ -320,6 +348,8 @@ frontend f
   bind 127.0.0.1:$P_HAP
   use_backend n13 if { path_beg /n13/ }
   use_backend n12 if { path_beg /n12/ }
+  use_backend k5 if { path_beg /k5/ }
+  use_backend k52 if { path_beg /k52/ }
   default_backend ka
 backend ka
   http-reuse safe
@@ -332,15 +362,22 @@ backend n12
   http-reuse never
   option http-server-close
   server b ${srv/PORT/$P_N12}
+backend k5
+  http-reuse safe
+  server b ${srv/PORT/$P_K5}
+backend k52
+  http-reuse safe
+  server b ${srv/PORT/$P_K52}
 EOF
 "${SRV[@]}" "$HAPROXY" -q -f "$H/haproxy.cfg"
 PIDFILES+=("$H/haproxy.pid")
 
-for p in "$P_STOCK" "$P_AUDIT" "$P_ENF" "$P_NGX" "$P_HAP"; do
+for p in "$P_STOCK" "$P_ENF" "$P_NGX" "$P_HAP"; do
   wait_port "$p" || { log "front on $p did not come up"; exit 1; }
 done
 
-FRONTS="stock audit enforce nginx haproxy"
+FRONTS="stock enforce nginx haproxy"
+PATHS="ka n13 n12 k5 k52"
 declare -A FPORT=([stock]=$P_STOCK [audit]=$P_AUDIT [enforce]=$P_ENF [nginx]=$P_NGX [haproxy]=$P_HAP)
 declare -A FNAME=([stock]="Apache stock (mod_ssl)" [audit]="Apache + module, audit"
                   [enforce]="Apache + module, enforce" [nginx]="nginx" [haproxy]="HAProxy")
@@ -349,7 +386,7 @@ declare -A FERR=([stock]=$W/stock/logs/error.log [audit]=$W/audit/logs/error.log
 
 # sanity: every front answers 200 with the backend's body on every path
 for f in $FRONTS; do
-  for path in ka n13 n12; do
+  for path in $PATHS; do
     body=$(curl -s --max-time 5 -w ' %{http_code}' "http://127.0.0.1:${FPORT[$f]}/$path/x")
     case $body in "hello from the backend"*" 200") ;;
       *) log "sanity check failed: $f /$path/ -> $body"; cat "${FERR[$f]}" >&2; exit 1 ;; esac
@@ -358,77 +395,160 @@ done
 log "all fronts answer; runs of ${DUR}s, wrk -t$THREADS -c$CONNS"
 
 # ------------------------------------------------------------ load runs
-declare -A RPS P50 P99 NON2XX SOCKERR RES TOT ERRLINES
+# Every (front, path) is run ROUNDS times; within a path the fronts alternate
+# (stock enforce nginx haproxy stock enforce ...), so that a drift of the
+# machine (another job, thermal) hits every front alike. Reported: median of
+# the rounds, with min-max. Resumed shares are summed over the rounds.
+declare -A RPS P50 P99 NON2XX SOCKERR RES TOT ERRLINES RPS_ALL
 ms() {  # wrk latency "1.23ms" / "850.00us" / "1.02s" -> ms
   awk -v v="$1" 'BEGIN{ n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
     f=(u=="us")?0.001:(u=="ms")?1:(u=="s")?1000:(u=="m")?60000:1; printf "%.2f", n*f }'
 }
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 ERRDIR=$W/errlines; mkdir -p "$ERRDIR"
-run_one() {  # front path
-  local f=$1 path=$2 out blog before after elb ela
+run_one() {  # front path round [port conns]
+  local f=$1 path=$2 rnd=$3 port=${4:-${FPORT[$1]}} conns=${5:-$CONNS} out blog before after elb ela k=$1.$2
   blog=$B/logs/$path.log
   sleep 1
   before=$(wc -l <"$blog"); elb=$(wc -l <"${FERR[$f]}" 2>/dev/null || echo 0)
-  out=$("${CLI[@]}" wrk -t$THREADS -c$CONNS -d${DUR}s --timeout 5s --latency \
-        "http://127.0.0.1:${FPORT[$f]}/$path/x" 2>&1) || true
-  echo "$out" >"$W/wrk.$f.$path.txt"
+  out=$("${CLI[@]}" wrk -t$THREADS -c$conns -d${DUR}s --timeout 5s --latency \
+        "http://127.0.0.1:$port/$path/x" 2>&1) || true
+  echo "$out" >"$W/wrk.$f.$path.$rnd.txt"
   sleep 0.5
   after=$(wc -l <"$blog"); ela=$(wc -l <"${FERR[$f]}" 2>/dev/null || echo 0)
-  RPS[$f.$path]=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' <<<"$out")
-  P50[$f.$path]=$(ms "$(awk '$1=="50%"{print $2}' <<<"$out")")
-  P99[$f.$path]=$(ms "$(awk '$1=="99%"{print $2}' <<<"$out")")
-  NON2XX[$f.$path]=$(awk '/Non-2xx/{print $NF}' <<<"$out"); NON2XX[$f.$path]=${NON2XX[$f.$path]:-0}
-  SOCKERR[$f.$path]=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' <<<"$out"); SOCKERR[$f.$path]=${SOCKERR[$f.$path]:-0}
-  TOT[$f.$path]=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | wc -l)
-  RES[$f.$path]=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | awk '$1=="r"' | wc -l)
-  ERRLINES[$f.$path]=$((ela - elb))
+  local rps p50 p99 n2 se tot res
+  rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' <<<"$out")
+  p50=$(ms "$(awk '$1=="50%"{print $2}' <<<"$out")")
+  p99=$(ms "$(awk '$1=="99%"{print $2}' <<<"$out")")
+  n2=$(awk '/Non-2xx/{print $NF}' <<<"$out"); n2=${n2:-0}
+  se=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' <<<"$out"); se=${se:-0}
+  # resumed share: the first request of each backend connection is its handshake
+  # (new-connection paths: every request; k5: every 5th); $ssl_session_reused
+  # is per connection, so count the handshakes by the requests that started one
+  tot=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | wc -l)
+  res=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | awk '$1=="r"' | wc -l)
+  RPS_ALL[$k]="${RPS_ALL[$k]:-} $rps"
+  P50[$k]="${P50[$k]:-} $p50"; P99[$k]="${P99[$k]:-} $p99"
+  NON2XX[$k]=$(( ${NON2XX[$k]:-0} + n2 )); SOCKERR[$k]=$(( ${SOCKERR[$k]:-0} + se ))
+  TOT[$k]=$(( ${TOT[$k]:-0} + tot )); RES[$k]=$(( ${RES[$k]:-0} + res ))
+  ERRLINES[$k]=$(( ${ERRLINES[$k]:-0} + ela - elb ))
   if [ "$ela" -gt "$elb" ]; then
-    tail -n +"$((elb + 1))" "${FERR[$f]}" >"$ERRDIR/$f.$path.log"
+    tail -n +"$((elb + 1))" "${FERR[$f]}" >>"$ERRDIR/$f.$path.log"
   fi
-  log "$(printf '%-8s /%-4s %8s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  sockerr %s  backend: %s/%s resumed  error_log +%s' \
-    "$f" "$path" "${RPS[$f.$path]}" "${P50[$f.$path]}" "${P99[$f.$path]}" "${NON2XX[$f.$path]}" \
-    "${SOCKERR[$f.$path]}" "${RES[$f.$path]}" "${TOT[$f.$path]}" "${ERRLINES[$f.$path]}")"
+  log "$(printf 'round %s %-8s /%-4s %8s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  sockerr %s  backend: %s/%s resumed  error_log +%s' \
+    "$rnd" "$f" "$path" "$rps" "$p50" "$p99" "$n2" "$se" "$res" "$tot" "$((ela - elb))")"
 }
+# "median (min-max)" of a list
+mmm() { local l; l=$(tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n);
+  [ -n "$l" ] || { echo "n/a"; return; }
+  echo "$(median <<<"$l") ($(head -1 <<<"$l")–$(tail -1 <<<"$l"))"; }
+med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
 UPTIME_BEFORE=$(uptime)
 if has load; then
-for path in ka n13 n12; do
-  for f in $FRONTS; do run_one "$f" "$path"; done
+for path in $PATHS; do
+  for rnd in $(seq "$ROUNDS"); do
+    for f in $FRONTS; do run_one "$f" "$path" "$rnd"; done
+  done
+  for f in $FRONTS; do RPS[$f.$path]=$(med "${RPS_ALL[$f.$path]}"); done
 done
 fi
 UPTIME_AFTER_LOAD=$(uptime)
 
 # Error log lines of the Apache fronts over the whole load phase (not only runs)
-for f in stock audit enforce; do
+for f in stock enforce; do
   grep -v -e 'AH00489' -e 'AH00094' -e 'resuming normal operations' -e 'AH01873' "${FERR[$f]}" \
     >"$ERRDIR/$f.all.log" 2>/dev/null || true
 done
 
-for f in stock audit enforce; do apache_stop "$W/$f"; done
+for f in stock enforce; do apache_stop "$W/$f"; done
 kill -QUIT "$(cat "$N/nginx.pid")" 2>/dev/null || true
 kill -USR1 "$(cat "$H/haproxy.pid")" 2>/dev/null || true
 
+# ------------------------------------------------------------ k5 across 4 children
+# Resumption with per-child session caches: an enforce front with exactly 4
+# children (16 threads each), wrk -c64, the backend closing every pooled
+# connection after 5 requests (k5: TLS 1.3, k52: TLS 1.2).
+declare -A X4_RES X4_TOT X4_RPS
+if has k5x4; then
+  apache_conf "$W/x4" "$P_X4" enforce-x4
+  apache_start "$W/x4" "$P_X4"
+  FERR[x4]=$W/x4/logs/error.log
+  for path in k5 k52; do
+    # warm-up: every child and thread opens its first connections (all at
+    # once: full handshakes, whatever the cache), then the measured run
+    "${CLI[@]}" wrk -t$THREADS -c64 -d2s "http://127.0.0.1:$P_X4/$path/warmup" >/dev/null 2>&1 || true
+    RPS_ALL[x4.$path]= RES[x4.$path]=0 TOT[x4.$path]=0
+    run_one x4 "$path" 1 "$P_X4" 64
+    X4_RES[$path]=${RES[x4.$path]} X4_TOT[$path]=${TOT[x4.$path]} X4_RPS[$path]=$(med "${RPS_ALL[x4.$path]}")
+  done
+  X4_CHILDREN=$(pgrep -P "$(cat "$W/x4/httpd.pid")" | wc -l)
+  apache_stop "$W/x4"
+fi
+
 # ------------------------------------------------------------ callgrind
-# Single-process `apache2 -X` under callgrind with the default
+# Each front as a single process under callgrind with the default
 # --collect-atstart=yes: the whole process is counted, start-up included.
-# Each configuration is run twice, with N requests and with 0 requests
-# (both after the same readiness probe and one warm-up proxied request), and
-# the difference of the two totals is divided by N: start-up, the warm-up
-# and shutdown cancel out. The N requests go over one client keep-alive
-# connection (curl URL globbing); each opens a new backend connection
-# (disablereuse=On; module: ProxyReencryptSessionCache off), so each is a
-# full TLS handshake. (callgrind_control -z/-d would avoid the second run,
-# but vgdb could not attach to httpd -X here; httpd -X and valgrind run as nobody,
-# so that callgrind can write its output file at exit.)
+# Each (front, mode) is run twice, with N requests and with 0 requests
+# (both after the same readiness probe and one warm-up proxied request, which
+# also leaves a session to resume), and the difference of the two totals is
+# divided by N: start-up, the warm-up and shutdown cancel out. The N requests
+# go over one client keep-alive connection (curl URL globbing).
+#   full13: /n13/, a new backend connection per request, no resumption
+#           (module: ProxyReencryptSessionCache off; nginx:
+#           proxy_ssl_session_reuse off; HAProxy: no-ssl-reuse);
+#   res13 / res12: /n13/ / /n12/ with resumption on (stock never resumes);
+#   ka:     /ka/, pooled backend connections (the module also with
+#           ProxyReencryptForwarded off: the issue 9 figure).
+# Apache: `apache2 -X`; nginx: `master_process off; daemon off`; HAProxy:
+# `-db`, nbthread 1. Every server process runs as nobody (callgrind writes its
+# file at exit, after httpd's setuid).
 declare -A CG_IR CG_CODES
-cg_one() {  # kind path n -> prints total Ir
-  local kind=$1 path=$2 n=$3 d=$W/cg-$1-$2-$3 codes= t
-  apache_conf "$d" "$P_CG" "cg-${kind}"
-  chown -R nobody:nogroup "$d"   # run as nobody: callgrind must write its file after httpd's setuid
-  "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
-      "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 &
+cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
+  local f=$1 mode=$2 d=$3 kind
+  case $f in
+    stock|enforce)
+      kind=cg-$f
+      [ "$f" = enforce ] && [ "$mode" = full13 ] && kind=cg-enforce-full
+      apache_conf "$d" "$P_CG" "$kind"
+      chown -R nobody:nogroup "$d"
+      "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+          "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 & ;;
+    enforce-nofwd)
+      apache_conf "$d" "$P_CG" cg-enforce-nofwd
+      chown -R nobody:nogroup "$d"
+      "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+          "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 & ;;
+    nginx)
+      mkdir -p "$d/logs" "$d/tmp"
+      sed -e "s|^user .*||; s|^daemon on;|daemon off;\nmaster_process off;|; s|^pid .*|pid $d/nginx.pid;|" \
+          -e "s|error_log $N/logs/error.log|error_log $d/logs/error.log|; s|$N/tmp|$d/tmp|g" \
+          -e "s|listen 127.0.0.1:$P_NGX;|listen 127.0.0.1:$P_CG;|" "$N/nginx.conf" >"$d/nginx.conf"
+      [ "$mode" = full13 ] && sed -i 's|proxy_ssl_session_reuse on;|proxy_ssl_session_reuse off;|' "$d/nginx.conf"
+      chown -R nobody:nogroup "$d"
+      "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+          "$NGINX" -e "$d/logs/error.log" -c "$d/nginx.conf" -p "$d" >"$d/valgrind.log" 2>&1 & ;;
+    haproxy)
+      mkdir -p "$d"
+      sed -e "s|bind 127.0.0.1:$P_HAP|bind 127.0.0.1:$P_CG|; s|^  daemon$||; s|pidfile .*|pidfile $d/haproxy.pid|" \
+          "$H/haproxy.cfg" >"$d/haproxy.cfg"
+      [ "$mode" = full13 ] && sed -i 's|verifyhost localhost|verifyhost localhost no-ssl-reuse|' "$d/haproxy.cfg"
+      chown -R nobody:nogroup "$d"
+      "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+          "$HAPROXY" -db -f "$d/haproxy.cfg" >"$d/valgrind.log" 2>&1 & ;;
+  esac
   VGPID=$!
-  wait_port "$P_CG" 1200 || { log "httpd -X under callgrind did not start"; cat "$d/valgrind.log" "$d/logs/error.log" >&2; exit 1; }
+  echo "$VGPID" >"$W/vgpid"   # cg_one runs in $(...): the cleanup trap reads it here
+}
+cg_one() {  # front mode n -> prints total Ir
+  local f=$1 mode=$2 n=$3 d=$W/cg-$1-$2-$3 codes= t path
+  case $mode in full13|res13) path=n13 ;; res12) path=n12 ;; ka) path=ka ;; esac
+  rm -rf "$d"; mkdir -p "$d"
+  cg_server "$f" "$mode" "$d"
+  wait_port "$P_CG" 1200 || { log "$f under callgrind did not start"; cat "$d/valgrind.log" >&2; exit 1; }
   curl -s -o /dev/null --max-time 60 "http://127.0.0.1:$P_CG/$path/warmup"
   if [ "$n" -gt 0 ]; then
     codes=$("${CLI[@]}" curl -s -o /dev/null --max-time 1800 -w '%{http_code}\n' \
@@ -441,15 +561,19 @@ cg_one() {  # kind path n -> prints total Ir
   VGPID=
   awk '/^(totals|summary):/{print $2; exit}' "$d/cg.out"
 }
-has cg && for path in n13 n12; do
-  for kind in stock enforce; do
-    full=$(cg_one "$kind" "$path" "$CG_N"); zero=$(cg_one "$kind" "$path" 0)
-    CG_IR[$kind.$path]=$(( (full - zero) / CG_N ))
-    CG_CODES[$kind.$path]=$(cat "$W/cg-$kind-$path-$CG_N/codes")
-    log "callgrind $kind /$path: $full Ir with $CG_N requests (${CG_CODES[$kind.$path]}), $zero Ir with 0: ${CG_IR[$kind.$path]} Ir/request"
-    callgrind_annotate --inclusive=yes "$W/cg-$kind-$path-$CG_N/cg.out" 2>/dev/null \
-      | grep -E ' (pr_|proxy_reencrypt|ssl_hook|X509_verify_cert|SSL_do_handshake|ssl_io)' | head -20 >"$W/cg-$kind-$path.top.txt" || true
-  done
+CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
+        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
+has cg && for fm in $CG_SET; do
+  f=${fm%%:*} mode=${fm#*:}
+  full=$(cg_one "$f" "$mode" "$CG_N"); zero=$(cg_one "$f" "$mode" 0)
+  CG_IR[$f.$mode]=$(( (full - zero) / CG_N ))
+  CG_CODES[$f.$mode]=$(cat "$W/cg-$f-$mode-$CG_N/codes")
+  log "callgrind $f $mode: $full Ir with $CG_N requests (${CG_CODES[$f.$mode]}), $zero Ir with 0: ${CG_IR[$f.$mode]} Ir/request"
+  case $f in stock|enforce*)
+    callgrind_annotate --inclusive=yes "$W/cg-$f-$mode-$CG_N/cg.out" 2>/dev/null \
+      | grep -E ' (pr_|proxy_reencrypt|ssl_hook|X509_verify_cert|SSL_do_handshake|ssl_io|EVP_PKEY_keygen)' \
+      | head -30 >"$W/cg-$f-$mode.top.txt" || true ;;
+  esac
 done
 
 # ------------------------------------------------------------ 1,000 backends
@@ -476,7 +600,6 @@ su_conf() {  # dir kind
   done >>"$d/httpd.conf"
   echo "</VirtualHost>" >>"$d/httpd.conf"
 }
-median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 has startup && for kind in stock module stockssl; do
   d=$W/su-$kind
   su_conf "$d" "$kind"
@@ -515,41 +638,63 @@ set +u
   echo "- load: before the load runs \`$UPTIME_BEFORE\`; after them \`$UPTIME_AFTER_LOAD\`; at the end \`$UPTIME_END\`"
   echo "- $("$APACHE2" -v | head -1 | sed 's/^Server version: //'); $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); $("$HAPROXY" -v | head -1 | awk '{print "HAProxy "$3}'); $(openssl version); $(wrk -v 2>&1 | head -1 | awk '{print "wrk "$2}'); $(valgrind --version)"
   echo "- pinning: $PINNING"
-  echo "- client: \`wrk -t$THREADS -c$CONNS -d${DUR}s --timeout 5s --latency http://127.0.0.1:PORT/PATH/x\`, one run per front and path, fronts in turn"
+  echo "- client: \`wrk -t$THREADS -c$CONNS -d${DUR}s --timeout 5s --latency http://127.0.0.1:PORT/PATH/x\`, per path the fronts alternate, $ROUNDS rounds"
   echo "- Apache fronts: event MPM, $(echo "$MPM_SETTINGS" | tr '\n' ',' | sed 's/,$//; s/,/, /g'), KeepAlive On, MaxKeepAliveRequests 0; nginx front and backend: worker_processes 1; HAProxy: nbthread 1"
   echo
-  echo "### 1. Keep-alive: client keep-alive, backend connections pooled (TLSv1.3)"
+  echo "### 1. Targets of issue 11 (this run)"
   echo
-  echo "| front | req/s | vs stock | p50 ms | p99 ms | non-2xx | socket errors | backend handshakes resumed |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  for f in $FRONTS; do
-    k=$f.ka
-    echo "| ${FNAME[$f]} | ${RPS[$k]} | $(ratio "${RPS[$k]}" "${RPS[stock.ka]}") | ${P50[$k]} | ${P99[$k]} | ${NON2XX[$k]} | ${SOCKERR[$k]} | n/a (pooled; ${TOT[$k]} requests) |"
+  cgr() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0==0) print "n/a"; else printf "%.2f", a/b }'; }
+  met() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN{ if (v=="n/a"||v=="") {print "n/a"; exit}
+          ok = (op=="<=") ? (v+0 <= t+0) : (v+0 >= t+0); print ok ? "**met**" : "not met" }'; }
+  share() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0==0) print "n/a"; else printf "%.1f", 100*a/b }'; }
+  echo "| target | measured | met? |"
+  echo "|---|---:|---|"
+  v=$(cgr "${CG_IR[enforce.res13]}" "${CG_IR[nginx.res13]}"); echo "| callgrind resumed TLS 1.3, module enforce ≤ 1.10× nginx | ${v}× | $(met "$v" "<=" 1.10) |"
+  v=$(cgr "${CG_IR[enforce.res12]}" "${CG_IR[nginx.res12]}"); echo "| callgrind resumed TLS 1.2, module enforce ≤ 0.60× nginx | ${v}× | $(met "$v" "<=" 0.60) |"
+  v=$(cgr "${CG_IR[enforce.full13]}" "${CG_IR[stock.full13]}"); echo "| callgrind full TLS 1.3 handshake, module enforce ≤ 1.01× stock | ${v}× | $(met "$v" "<=" 1.01) |"
+  v=$(cgr "${CG_IR[enforce-nofwd.ka]}" "${CG_IR[stock.ka]}"); echo "| issue 9: callgrind pooled keep-alive, enforce + \`ProxyReencryptForwarded off\` ≤ 1.02× stock \`SSLProxyVerify require\` | ${v}× | $(met "$v" "<=" 1.02) |"
+  for pth in n13 n12; do
+    v=$(share "${RES[enforce.$pth]}" "${TOT[enforce.$pth]}"); echo "| resumed share, new connection per request, TLS 1.${pth#n1}, module enforce ≥ 98 % | ${v} % (${RES[enforce.$pth]}/${TOT[enforce.$pth]}) | $(met "$v" ">=" 98) |"
   done
-  for v in 13 12; do
-    echo
-    echo "### 2. New backend connection per request, backend TLSv1.${v#1} only"
-    echo
-    echo "Apache \`ProxyPass ... disablereuse=On\`; nginx without upstream keepalive; HAProxy \`http-reuse never\` + \`option http-server-close\`. Resumed = backend log \`\$ssl_session_reused\` \"r\" over requests logged during the run."
-    echo
-    echo "| front | req/s | vs stock | p50 ms | p99 ms | non-2xx | socket errors | resumed / requests | resumed |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for pth in k5 k52; do
+    v=$(share "${RES[enforce.$pth]}" "${TOT[enforce.$pth]}"); t=$([ $pth = k5 ] && echo 1.3 || echo 1.2)
+    echo "| resumed share of backend connections, backend closing every 5 requests, TLS $t, module enforce ≥ 95 % | ${v} % (${RES[enforce.$pth]}/${TOT[enforce.$pth]} requests resumed) | $(met "$v" ">=" 95) |"
+    v=$(share "${X4_RES[$pth]}" "${X4_TOT[$pth]}")
+    echo "| the same with 4 children, c=64 ≥ 95 % | ${v} % (${X4_RES[$pth]}/${X4_TOT[$pth]}) | $(met "$v" ">=" 95) |"
+  done
+  v=$(cgr "${RPS[enforce.n13]}" "${RPS[stock.n13]}"); echo "| wall clock, new connection per request, TLS 1.3, median: module enforce ≥ 1.9× stock | ${v}× | $(met "$v" ">=" 1.9) |"
+  v=$(cgr "${RPS[enforce.n12]}" "${RPS[stock.n12]}"); echo "| wall clock, new connection per request, TLS 1.2, median: module enforce ≥ 2.5× stock | ${v}× | $(met "$v" ">=" 2.5) |"
+  v=$(cgr "${RPS[enforce.ka]}" "${RPS[stock.ka]}"); echo "| wall clock, pooled keep-alive, median: module enforce ≥ 0.98× stock | ${v}× | $(met "$v" ">=" 0.98) |"
+  echo
+  echo "### 2. Wall clock: req/s, median of $ROUNDS alternating rounds (min–max)"
+  echo
+  echo "Paths: \`ka\` pooled backend connections (TLS 1.3); \`n13\`/\`n12\` a new backend connection per request (Apache \`disablereuse=On addressttl=300\`; nginx no upstream keepalive; HAProxy \`http-reuse never\` + \`option http-server-close\`), backend TLS 1.3 / 1.2 only; \`k5\`/\`k52\` pooled, but the backend closes every connection after 5 requests (nginx \`keepalive_requests 5\`), TLS 1.3 / 1.2. Resumed: backend \`\$ssl_session_reused\` \"r\" over the requests it logged in all rounds (on k5/k52 the flag is per connection, so the share of requests is the share of connections)."
+  echo
+  echo "| path | front | req/s | vs stock | p50 ms | p99 ms | non-2xx | socket errors | resumed |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  for pth in $PATHS; do
     for f in $FRONTS; do
-      k=$f.n$v
-      echo "| ${FNAME[$f]} | ${RPS[$k]} | $(ratio "${RPS[$k]}" "${RPS[stock.n$v]}") | ${P50[$k]} | ${P99[$k]} | ${NON2XX[$k]} | ${SOCKERR[$k]} | ${RES[$k]} / ${TOT[$k]} | $(pct "${RES[$k]}" "${TOT[$k]}") |"
+      k=$f.$pth
+      echo "| $pth | ${FNAME[$f]} | $(mmm "${RPS_ALL[$k]}") | $(ratio "${RPS[$k]}" "${RPS[stock.$pth]}") | $(med "${P50[$k]}") | $(med "${P99[$k]}") | ${NON2XX[$k]} | ${SOCKERR[$k]} | $([ "$pth" = ka ] && echo "pooled" || echo "$(pct "${RES[$k]}" "${TOT[$k]}") (${RES[$k]}/${TOT[$k]})") |"
     done
   done
   echo
-  echo "### 3. Instructions per proxied request with a full backend handshake (callgrind)"
+  echo "Across children: module enforce, event MPM with exactly 4 children of 16 threads (running: ${X4_CHILDREN:-n/a}), \`wrk -c64 -d${DUR}s\`: k5 ${X4_RPS[k5]} req/s, resumed $(pct "${X4_RES[k5]}" "${X4_TOT[k5]}") (${X4_RES[k5]}/${X4_TOT[k5]}); k52 ${X4_RPS[k52]} req/s, resumed $(pct "${X4_RES[k52]}" "${X4_TOT[k52]}") (${X4_RES[k52]}/${X4_TOT[k52]})."
   echo
-  echo "\`valgrind --tool=callgrind apache2 -X\`, N=$CG_N requests on one client connection, each opening a new backend connection (\`disablereuse=On\`; module: \`ProxyReencryptPolicy enforce\`, \`ProxyReencryptSessionCache off\`). Whole-process totals (\`--collect-atstart=yes\`), each configuration run with N and with 0 requests after the same start-up and warm-up request; Ir/request = (total(N) − total(0)) / N, so start-up and shutdown cancel out. It is the front's whole work per request: client request, backend TCP connect and full TLS handshake, verification, proxying, teardown (the backend's work is not counted)."
+  echo "### 3. Instructions per proxied request (callgrind, Ir/request)"
   echo
-  echo "| backend | stock Ir/request | module enforce Ir/request | added | ratio | statuses (stock / module) |"
-  echo "|---|---:|---:|---:|---:|---|"
-  for path in n13 n12; do
-    a=${CG_IR[stock.$path]} b=${CG_IR[enforce.$path]}
-    echo "| TLSv1.${path#n1} | $a | $b | $((b - a)) ($(awk -v a="$a" -v b="$b" 'BEGIN{printf "%+.1f%%", 100*(b-a)/a}')) | $(ratio "$b" "$a") | ${CG_CODES[stock.$path]} / ${CG_CODES[enforce.$path]} |"
-  done
+  echo "Each front as one process under \`valgrind --tool=callgrind\` (Apache \`-X\`, nginx \`master_process off\`, HAProxy \`-db\` nbthread 1), N=$CG_N requests on one client keep-alive connection after one warm-up request; each configuration run with N and with 0 requests, Ir/request = (total(N) − total(0)) / N, so start-up, warm-up and shutdown cancel out. The front's whole work per request (the backend's is not counted). full TLS 1.3: resumption off (module \`ProxyReencryptSessionCache off\`, nginx \`proxy_ssl_session_reuse off\`, HAProxy \`no-ssl-reuse\`); resumed: on. Module: enforce, default \`ProxyReencryptForwarded xff\`; the last row \`ProxyReencryptForwarded off\`."
+  echo
+  echo "| front | full TLS 1.3 | resumed TLS 1.3 | resumed TLS 1.2 | pooled keep-alive |"
+  echo "|---|---:|---:|---:|---:|"
+  cgc() { [ -n "${CG_IR[$1]:-}" ] && printf "%'d" "${CG_IR[$1]}" || echo "$2"; }
+  echo "| Apache stock (mod_ssl) | $(cgc stock.full13 n/a) | never resumes | never resumes | $(cgc stock.ka n/a) |"
+  echo "| Apache + module enforce | $(cgc enforce.full13 n/a) | $(cgc enforce.res13 n/a) | $(cgc enforce.res12 n/a) | $(cgc enforce.ka n/a) |"
+  echo "| Apache + module enforce, \`ProxyReencryptForwarded off\` | | | | $(cgc enforce-nofwd.ka n/a) |"
+  echo "| nginx | $(cgc nginx.full13 n/a) | $(cgc nginx.res13 n/a) | $(cgc nginx.res12 n/a) | $(cgc nginx.ka n/a) |"
+  echo "| HAProxy | $(cgc haproxy.full13 n/a) | $(cgc haproxy.res13 n/a) | $(cgc haproxy.res12 n/a) | $(cgc haproxy.ka n/a) |"
+  echo
+  echo "Statuses of the N requests: $(for k in "${!CG_CODES[@]}"; do printf '%s: %s; ' "$k" "${CG_CODES[$k]}"; done | tr -s ' ')"
   echo
   echo "### 4. 1,000 \`<Proxy https://backendN.test:8443>\` sections, one CA bundle"
   echo
@@ -565,7 +710,7 @@ set +u
   echo "### Error logs of the fronts during the load runs"
   echo
   any=0
-  for f in stock audit enforce; do
+  for f in stock enforce; do
     if [ -s "$ERRDIR/$f.all.log" ]; then
       any=1
       echo "${FNAME[$f]}: $(wc -l <"$ERRDIR/$f.all.log") line(s); first ones:"
@@ -578,7 +723,7 @@ set +u
   done
   grep -v 'index.html" is not found' "$N/logs/error.log" >"$ERRDIR/nginx.all.log" || true
   [ -s "$ERRDIR/nginx.all.log" ] && { any=1; echo "nginx front: $(wc -l <"$ERRDIR/nginx.all.log") line(s):"; echo; echo '```'; head -5 "$ERRDIR/nginx.all.log" | cut -c1-300; echo '```'; }
-  [ $any = 0 ] && echo "None: no line at warn or above in any Apache front's error_log (apart from mod_ssl's start-up AH01873 \"Session Cache is not configured\", the same in all three), nothing in the nginx front's (apart from 404s of the readiness probe)."
+  [ $any = 0 ] && echo "None: no line at warn or above in any Apache front's error_log (apart from mod_ssl's start-up AH01873 \"Session Cache is not configured\", the same in both), nothing in the nginx front's (apart from 404s of the readiness probe)."
 } >"$R"
 
 echo

@@ -35,7 +35,7 @@ check_tree() {
 
     # 1. directives
     local code_dirs readme_dirs
-    code_dirs=$(grep -ho 'AP_INIT_[A-Z0-9]*("ProxyReencrypt[A-Za-z]*"' "$src"/*.c \
+    code_dirs=$(grep -ho 'AP_INIT_[A-Z0-9_]*("ProxyReencrypt[A-Za-z]*"' "$src"/*.c \
                 | sed 's/.*("\(.*\)"/\1/' | sort -u)
     readme_dirs=$(grep -o '^### ProxyReencrypt[A-Za-z]*$' "$readme" | sed 's/^### //' | sort -u)
     [ -n "$code_dirs" ] || say "no directive found in $src"

@@ -157,6 +157,10 @@ server rsa       inter "$NOW_1D" "$Y1" "$SAN_DEFAULT" /CN=rsa rsa
 server selfsigned  ss "$NOW_1D" "$Y1" "$SAN_DEFAULT"
 server selfsigned2 ss "$NOW_1D" "$Y1" "$SAN_DEFAULT"
 server front     inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1'
+# Stream passthrough backends (t/stream_*.t): one name each, so that a
+# client that verifies the name end-to-end proves which backend it reached.
+server st-a      inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:a.test, DNS:*.w.test' /CN=a.test
+server st-b      inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:b.test' /CN=b.test
 
 # Long chains: root -> PREFIX-i1 -> ... -> PREFIX-iN -> leaf NAME.
 # Intermediate certs go to OUTDIR (handy for debugging), their keys stay in $W.
@@ -178,7 +182,7 @@ long_chain deep  deep 5
 long_chain deep4 d4   4
 
 # Chain files: leaf + intermediates (never the root).
-for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front; do
+for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front st-a st-b; do
     cat "$OUT/$n.crt" "$OUT/inter.crt" >"$OUT/$n-chain.crt"
 done
 for n in foreign selfsigned selfsigned2; do
@@ -193,6 +197,47 @@ for ca in inter root; do
         -crl_lastupdate "$NOW_1D" -crl_nextupdate "$(d '30 days')"
 done
 cat "$OUT/inter.crl" "$OUT/root.crl" >"$OUT/crl-chain.pem"
+
+# CRLs past their nextUpdate (stale: counted as missing), and one inside
+# its last day (a warning).
+for ca in inter root; do
+    q openssl ca -config "$W/ca-$ca/ca.cnf" -gencrl -out "$W/$ca-stale.crl" \
+        -crl_lastupdate "$(d '3 days ago')" -crl_nextupdate "$(d '1 day ago')"
+    q openssl ca -config "$W/ca-$ca/ca.cnf" -gencrl -out "$W/$ca-soon.crl" \
+        -crl_lastupdate "$NOW_1D" -crl_nextupdate "$(d '12 hours')"
+done
+cat "$W/inter-stale.crl" "$OUT/root.crl" >"$OUT/crl-stale.pem"
+cat "$W/inter-soon.crl" "$W/root-soon.crl" >"$OUT/crl-soon.pem"
+
+# ---------------------------------------------------------------- OCSP
+# Stapled responses served by nginx (ssl_stapling_file): a delegated
+# responder issued by the intermediate (OCSPSigning), and one of the same
+# shape issued by the foreign root (a response signed by the wrong key).
+EXT_OCSP="$EXT_LEAF
+keyUsage = critical,digitalSignature
+extendedKeyUsage = OCSPSigning"
+mkkey "$OUT/ocsp-responder.key"
+sign inter "/CN=mpr Test OCSP Responder" "$OUT/ocsp-responder.key" \
+    "$OUT/ocsp-responder.crt" "$NOW_1D" "$Y1" "$EXT_OCSP"
+mkkey "$OUT/ocsp-wrong.key"
+sign foreign-root "/CN=mpr Wrong OCSP Responder" "$OUT/ocsp-wrong.key" \
+    "$OUT/ocsp-wrong.crt" "$NOW_1D" "$Y1" "$EXT_OCSP"
+# ocsp_resp LEAF SIGNER OUT: openssl ocsp answers from inter's index
+ocsp_resp() {
+    q openssl ocsp -issuer "$OUT/inter.crt" -cert "$OUT/$1.crt" -no_nonce \
+        -reqout "$W/$3.req"
+    q openssl ocsp -index "$W/ca-inter/index.txt" -CA "$OUT/inter.crt" \
+        -rsigner "$OUT/$2.crt" -rkey "$OUT/$2.key" -reqin "$W/$3.req" \
+        -respout "$OUT/$3.der" -ndays 7
+}
+ocsp_resp good    ocsp-responder ocsp-good
+ocsp_resp revoked ocsp-responder ocsp-revoked
+ocsp_resp good    ocsp-wrong     ocsp-wrongkey
+# expired: thisUpdate 3 days ago, nextUpdate 2 days ago (openssl ocsp
+# cannot date a response in the past: a small helper does it)
+q cc -o "$W/ocsp-stale" "$(dirname "$SELF")/ocsp-stale.c" -lcrypto
+q "$W/ocsp-stale" "$OUT/inter.crt" "$OUT/ocsp-responder.crt" "$OUT/ocsp-responder.key" \
+    "$OUT/good.crt" 72 48 "$OUT/ocsp-expired.der"
 
 # ---------------------------------------------------------------- client certs
 # All share the subject so that only validity differs between them.
@@ -212,11 +257,13 @@ cp "$OUT/root.crt" "$OUT/all-roots.crt"
 mkdir "$OUT/capath"
 cp "$OUT/root.crt" "$OUT/capath/root.crt"
 ln -s root.crt "$OUT/capath/$(openssl x509 -hash -noout -in "$OUT/root.crt").0"
+# a trust store that t/session_trust.t replaces (and puts back) at run time
+cp "$OUT/root.crt" "$OUT/trust-swap.crt"
 
 # ---------------------------------------------------------------- pins
 # sha256//base64(SHA-256(DER SubjectPublicKeyInfo)) for every single cert.
 for crt in "$OUT"/*.crt; do
-    case $crt in *-chain.crt|*/all-roots.crt) continue ;; esac
+    case $crt in *-chain.crt|*/all-roots.crt|*/trust-swap.crt) continue ;; esac
     pin=$(openssl x509 -in "$crt" -pubkey -noout | openssl pkey -pubin -outform DER |
           openssl dgst -sha256 -binary | openssl base64 -A)
     echo "sha256//$pin" >"${crt%.crt}.pin"

@@ -7,6 +7,7 @@
 #define PR_MODULE_RECORD
 #include "pr_glue.h"
 #include "pr_startup.h"
+#include "pr_stream.h"
 
 static void register_hooks(apr_pool_t *p)
 {
@@ -17,14 +18,15 @@ static void register_hooks(apr_pool_t *p)
     pr_status_register_hooks(p);
     pr_dump_register_hooks(p);
     pr_startup_register_hooks(p);
+    pr_stream_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(proxy_reencrypt) = {
     STANDARD20_MODULE_STUFF,
     pr_create_dir_conf,         /* per-directory (and <Proxy>) config */
     pr_merge_dir_conf,          /* field by field */
-    NULL,                       /* server config: everything is per dir */
-    NULL,
+    pr_stream_create_server_conf,   /* server config: streams only */
+    pr_stream_merge_server_conf,
     pr_cmds,
     register_hooks,
     AP_MODULE_FLAG_NONE

@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 
 #include "pr_x509.h"
+#include "pr_stream.h"
 
 void *pr_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -34,6 +35,7 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir)
     c->min_proto = PR_UNSET;
     c->session_cache = PR_UNSET;
     c->proxy_protocol = PR_UNSET;
+    c->ocsp = PR_UNSET;
     c->status_scope = PR_UNSET;
     return c;
 }
@@ -88,6 +90,7 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(min_proto);
     MERGE_INT(session_cache);
     MERGE_INT(proxy_protocol);
+    MERGE_INT(ocsp);
     MERGE_PTR(section);
     for (f = 0; f < PR_F__COUNT; ++f) {
         m->origin[f] = add->origin[f] ? add->origin[f] : base->origin[f];
@@ -130,7 +133,7 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
         .depth = PR_UNSET, .sni = PR_UNSET, .warn_days = PR_UNSET,
         .refuse_days = PR_UNSET, .crl_check = PR_UNSET, .fwd_mode = PR_UNSET,
         .min_proto = PR_UNSET, .session_cache = PR_UNSET, .proxy_protocol = PR_UNSET,
-        .status_scope = PR_UNSET,
+        .ocsp = PR_UNSET, .status_scope = PR_UNSET,
     };
     const pr_dir_conf *c = v ? ap_get_module_config(v, &proxy_reencrypt_module) : NULL;
     return c ? c : &unset;
@@ -625,6 +628,16 @@ static const char *set_proxy_protocol(cmd_parms *cmd, void *mc, const char *arg)
     return mark(cmd, mc, PR_F_PROXY_PROTOCOL);
 }
 
+static const char *set_ocsp(cmd_parms *cmd, void *mc, const char *arg)
+{
+    pr_ocsp_mode v;
+    if (pr_parse_ocsp(arg, strlen(arg), &v)) {
+        return bad(cmd, "'%s' is not one of off, staple, require", arg);
+    }
+    CONF(mc)->ocsp = v;
+    return mark(cmd, mc, PR_F_OCSP);
+}
+
 #define PR_CTX (RSRC_CONF | PROXY_CONF)
 
 const command_rec pr_cmds[] = {
@@ -666,6 +679,14 @@ const command_rec pr_cmds[] = {
                   "on | off: resume TLS sessions to the backend"),
     AP_INIT_TAKE1("ProxyReencryptProxyProtocol", set_proxy_protocol, NULL, PR_CTX,
                   "off | v1 | v2: send a PROXY protocol header before the handshake"),
+    AP_INIT_TAKE1("ProxyReencryptOCSP", set_ocsp, NULL, PR_CTX,
+                  "off | staple | require: stapled OCSP responses from the backend"),
+    AP_INIT_TAKE1("ProxyReencryptStream", pr_stream_set_mode, NULL, RSRC_CONF,
+                  "off | passthrough | tls: this vhost's connections are streams, not HTTP"),
+    AP_INIT_TAKE_ARGV("ProxyReencryptRoute", pr_stream_set_route, NULL, RSRC_CONF,
+                      "match backend...: SNI name, *.domain or default, and host:port backends"),
+    AP_INIT_TAKE12("ProxyReencryptStreamTimeout", pr_stream_set_timeout, NULL, RSRC_CONF,
+                   "connect [idle]: seconds (default 5 300)"),
     AP_INIT_TAKE1("ProxyReencryptStatusScope", pr_status_set_scope, NULL, RSRC_CONF | ACCESS_CONF,
                   "vhost | all: the backends the status handler shows (default vhost)"),
     { NULL }

@@ -15,7 +15,7 @@
 static const char *const reason_names[PR_REASON__COUNT] = {
     "ok", "plaintext", "handshake", "protocol", "no-certificate",
     "depth", "untrusted", "revoked", "expired", "not-yet-valid",
-    "name-mismatch", "pin-mismatch", "expiring",
+    "name-mismatch", "pin-mismatch", "ocsp", "expiring",
 };
 
 const char *pr_reason_name(pr_reason r)
@@ -70,6 +70,16 @@ int pr_parse_onoff(const char *s, size_t len, int *out)
 {
     static const kw t[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
     return lookup(s, len, t, out);
+}
+
+int pr_parse_ocsp(const char *s, size_t len, pr_ocsp_mode *out)
+{
+    static const kw t[] = { { "off", PR_OCSP_OFF }, { "staple", PR_OCSP_STAPLE },
+                            { "require", PR_OCSP_REQUIRE }, { NULL, 0 } };
+    int v;
+    if (lookup(s, len, t, &v)) return -1;
+    *out = (pr_ocsp_mode)v;
+    return 0;
 }
 
 int pr_parse_crl_check(const char *s, size_t len, pr_crl *out)

@@ -22,6 +22,8 @@ typedef enum { PR_VERIFY_OFF = 0, PR_VERIFY_CHAIN = 1, PR_VERIFY_PIN = 2 } pr_ve
 typedef enum { PR_SNI_OFF = 0, PR_SNI_AUTO = 1, PR_SNI_NAME = 2 } pr_sni;
 /* ProxyReencryptCARevocationCheck */
 typedef enum { PR_CRL_NONE = 0, PR_CRL_LEAF = 1, PR_CRL_CHAIN = 2 } pr_crl;
+
+typedef enum { PR_OCSP_OFF = 0, PR_OCSP_STAPLE = 1, PR_OCSP_REQUIRE = 2 } pr_ocsp_mode;
 /* ProxyReencryptForwarded */
 typedef enum { PR_FWD_MODE_OFF = 0, PR_FWD_MODE_XFF = 1, PR_FWD_MODE_RFC7239 = 2,
                PR_FWD_MODE_BOTH = 3 } pr_fwd_mode;
@@ -55,6 +57,8 @@ typedef enum {
     PR_REASON_NOT_YET_VALID,
     PR_REASON_NAME_MISMATCH,
     PR_REASON_PIN_MISMATCH,
+    PR_REASON_OCSP,                 /* a stapled OCSP response that is bad,
+                                       or none under "require" */
     PR_REASON_EXPIRING,
     PR_REASON__COUNT
 } pr_reason;
@@ -68,6 +72,7 @@ const char *pr_reason_name(pr_reason r);
  * Matching is case-insensitive, as Apache's own On/Off keywords are. */
 int pr_parse_policy(const char *s, size_t len, pr_policy *out);
 int pr_parse_verify(const char *s, size_t len, pr_verify *out);
+int pr_parse_ocsp(const char *s, size_t len, pr_ocsp_mode *out);
 int pr_parse_onoff(const char *s, size_t len, int *out);
 int pr_parse_crl_check(const char *s, size_t len, pr_crl *out);
 int pr_parse_fwd_mode(const char *s, size_t len, pr_fwd_mode *out);

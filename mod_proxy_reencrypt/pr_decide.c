@@ -2,6 +2,7 @@
  * pr_decide.c: every decision of the module (see pr_decide.h). Pure.
  */
 #include <string.h>
+#include <strings.h>
 #include <openssl/evp.h>
 
 #include "pr_decide.h"
@@ -122,6 +123,73 @@ pr_verdict pr_decide(const pr_resolved *pol, const pr_observation *obs)
     return v;
 }
 
+int pr_freshness(long long this_update, long long next_update, long long now, long skew)
+{
+    if (this_update > now + skew) {
+        return 1;
+    }
+    if (next_update && next_update < now - skew) {
+        return 2;
+    }
+    return 0;
+}
+
+pr_reason pr_ocsp_reason(pr_ocsp_mode mode, const pr_staple *s, long long now,
+                         const char **why)
+{
+    const char *w = "stapled OCSP response: good";
+    pr_reason r = PR_REASON_NONE;
+    int fresh;
+
+    if (mode == PR_OCSP_OFF) {
+        w = "OCSP off";
+    }
+    else switch (s->status) {
+    case PR_STAPLE_REVOKED:
+        /* A revocation is never undone: stale or not, it stands. */
+        r = PR_REASON_REVOKED;
+        w = "stapled OCSP response: revoked";
+        break;
+    case PR_STAPLE_UNUSABLE:
+        r = PR_REASON_OCSP;
+        w = "stapled OCSP response not verified (signature, signer or certificate ID)";
+        break;
+    case PR_STAPLE_GOOD:
+        fresh = pr_freshness(s->this_update, s->next_update, now, PR_REVOCATION_SKEW);
+        if (fresh) {
+            r = PR_REASON_OCSP;
+            w = fresh == 1 ? "stapled OCSP response not yet valid (thisUpdate in the future)"
+                           : "stapled OCSP response expired (nextUpdate in the past)";
+        }
+        break;
+    case PR_STAPLE_UNKNOWN:
+        w = "stapled OCSP response: unknown";
+        r = mode == PR_OCSP_REQUIRE ? PR_REASON_OCSP : PR_REASON_NONE;
+        break;
+    default:
+        w = "no stapled OCSP response";
+        r = mode == PR_OCSP_REQUIRE ? PR_REASON_OCSP : PR_REASON_NONE;
+        break;
+    }
+    if (why) {
+        *why = w;
+    }
+    return r;
+}
+
+#define PR_DAY 86400
+
+int pr_crl_state(long long next_update, long long now)
+{
+    if (!next_update) {
+        return 0;                       /* no nextUpdate: nothing to expire */
+    }
+    if (next_update < now) {
+        return 2;
+    }
+    return next_update - now < PR_DAY ? 1 : 0;
+}
+
 pr_outcome pr_outcome_of(pr_policy policy, const pr_verdict *v, int by_modssl,
                          int as_modssl, int requestless)
 {
@@ -180,6 +248,50 @@ int pr_use_session_cache(const pr_resolved *pol)
 int pr_refuse_renegotiation(const pr_resolved *pol)
 {
     return pol->policy == PR_POLICY_ENFORCE;
+}
+
+long pr_days_left_at(long long not_after, long long now)
+{
+    long long diff = not_after - now;
+    long long days = diff / 86400;      /* truncated toward zero */
+
+    if (diff < 0 && days == 0) {
+        return -1;
+    }
+    return (long)days;
+}
+
+pr_verdict pr_decide_resumed(const pr_resolved *pol, const pr_session_facts *f,
+                             long long now, long *days_left)
+{
+    pr_observation obs = f->obs;
+
+    obs.chain_errors &= ~(PR_REASON_BIT(PR_REASON_EXPIRED) | PR_REASON_BIT(PR_REASON_NOT_YET_VALID));
+    if (obs.have_cert) {
+        if (now < f->chain_not_before) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
+        }
+        if (now > f->chain_not_after) {
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_EXPIRED);
+        }
+        if (f->crl_next_update && now > f->crl_next_update) {
+            /* a CRL past its nextUpdate counts as missing: fail closed */
+            obs.chain_errors |= PR_REASON_BIT(PR_REASON_REVOKED);
+        }
+        obs.days_left = pr_days_left_at(f->leaf_not_after, now);
+    }
+    if (days_left) {
+        *days_left = obs.days_left;
+    }
+    return pr_decide(pol, &obs);
+}
+
+int pr_resume_max_proto(int session_version, int min_proto)
+{
+    if (session_version == 0x0303 && min_proto <= 0x0303) {
+        return 0x0303;
+    }
+    return 0;
 }
 
 void pr_conn_key(const pr_resolved *pol, const pr_names *names, unsigned char out[PR_FP_LEN])
@@ -256,4 +368,52 @@ pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has
         f.what = "would be refused: reason=plaintext";
     }
     return f;
+}
+
+pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
+                              int address_ttl_set, const char *host, size_t host_len)
+{
+    pr_finding f = { 0, 0, PR_REASON_NONE, NULL };
+    int kind = host ? pr_classify_name(host, host_len, 0) : 0;
+
+    if (pol->policy == PR_POLICY_OFF || !scheme_is_tls || !disablereuse || address_ttl_set
+        || !host_len || kind == 4 || kind == 6) {
+        return f;
+    }
+    f.code = 17;
+    f.what = "opens a new TLS connection for every request (disablereuse=On) and mod_proxy "
+             "resolves its name again for each one: add addressttl=SECONDS to its ProxyPass "
+             "or BalancerMember";
+    return f;
+}
+
+int pr_route_pick(const char *const *matches, size_t n, const char *sni, size_t sni_len)
+{
+    int best = -1, dflt = -1;
+    size_t i, best_len = 0;
+
+    for (i = 0; i < n; ++i) {
+        const char *m = matches[i];
+        size_t mlen = strlen(m);
+
+        if (!strcmp(m, "default")) {
+            if (dflt < 0) {
+                dflt = (int)i;
+            }
+            continue;
+        }
+        if (!sni || !sni_len) {
+            continue;
+        }
+        if (mlen == sni_len && !strncasecmp(m, sni, sni_len)) {
+            return (int)i;              /* exact: nothing beats it */
+        }
+        if (mlen > 2 && m[0] == '*' && m[1] == '.' && sni_len > mlen - 1
+            && !strncasecmp(sni + sni_len - (mlen - 1), m + 1, mlen - 1)
+            && (best < 0 || mlen > best_len)) {
+            best = (int)i;
+            best_len = mlen;
+        }
+    }
+    return best >= 0 ? best : dflt;
 }

@@ -58,6 +58,81 @@ typedef struct {
 
 pr_verdict pr_decide(const pr_resolved *pol, const pr_observation *obs);
 
+/* ---- Revocation: stapled OCSP responses and CRL freshness ---------- */
+
+/* Allowed clock difference with a responder or CRL issuer, seconds. */
+#define PR_REVOCATION_SKEW 300
+
+/* What the glue found in a stapled OCSP response (times: Unix seconds). */
+typedef enum {
+    PR_STAPLE_NONE = 0,         /* the backend stapled nothing */
+    PR_STAPLE_UNUSABLE,         /* unparsable, not "successful", signature or
+                                   signer not verified, no entry for the leaf */
+    PR_STAPLE_GOOD,
+    PR_STAPLE_REVOKED,
+    PR_STAPLE_UNKNOWN
+} pr_staple_status;
+
+typedef struct {
+    pr_staple_status status;
+    long long this_update;
+    long long next_update;      /* 0: the response has none */
+} pr_staple;
+
+/* Is [this_update, next_update] current at `now`, with `skew` seconds of
+ * allowance either way? 0: fresh; 1: not yet valid (this_update in the
+ * future); 2: expired (next_update in the past). No next_update: fresh
+ * once this_update has come (RFC 6960 4.2.2.1: newer information is
+ * always available, so the response is as fresh as its thisUpdate). */
+int pr_freshness(long long this_update, long long next_update, long long now, long skew);
+
+/* The reason a stapled response gives to refuse, PR_REASON_NONE for none:
+ * revoked (verified): revoked, stale or not; under staple a bad or stale
+ * response: ocsp, none or unknown: accepted; under require anything but a
+ * fresh good response: ocsp. Off: never. `why` (may be NULL) gets a
+ * short text for the log line. */
+pr_reason pr_ocsp_reason(pr_ocsp_mode mode, const pr_staple *s, long long now,
+                         const char **why);
+
+/* A CRL's nextUpdate against `now`, for the status page and the log:
+ * 0 fresh, 1 inside the warning day, 2 stale (counted as missing). */
+int pr_crl_state(long long next_update, long long now);
+/* ---- A resumed session --------------------------------------------- */
+
+/* What a full handshake's verdict rests on, kept with its session so that
+ * a resumption redoes only what time can change. Times are Unix seconds. */
+typedef struct {
+    pr_observation obs;         /* of the full handshake; its time-dependent
+                                   parts (validity, days left) are redone */
+    long long leaf_not_after;   /* days left, the expiry window */
+    long long chain_not_after;  /* earliest notAfter of the chain (leaf too) */
+    long long chain_not_before; /* latest notBefore of the chain */
+    long long crl_next_update;  /* earliest nextUpdate of the CRLs checked;
+                                   0: no CRL check */
+} pr_session_facts;
+
+/* Whole days from now until not_after as pr_x509_days_left() counts them
+ * (ASN1_TIME_diff: truncated toward zero; -1 or less once expired). */
+long pr_days_left_at(long long not_after, long long now);
+
+/* The verdict of a resumed session at `now`: the stored observation with
+ * the validity period, the CRLs' freshness, the days left and the expiry
+ * window taken again at `now`, through pr_decide(). The names, pins and
+ * chain were judged by the full handshake under the very same policy
+ * (the session key holds the policy's fingerprint, the names and the
+ * trust generation). */
+pr_verdict pr_decide_resumed(const pr_resolved *pol, const pr_session_facts *f,
+                             long long now, long *days_left);
+
+/* Resume with TLS 1.2 at most? A TLS 1.2 session offered while the
+ * handshake may still end up TLS 1.3: the ClientHello would carry a TLS
+ * 1.3 key share (an X25519 key generated for nothing when the backend
+ * resumes TLS 1.2). Capping at the session's version is safe because a
+ * backend that moved to TLS 1.3 still answers a TLS 1.2 ClientHello when
+ * it allows TLS 1.2, and the cap lasts only while a TLS 1.2 session is
+ * being offered. Returns the highest version to allow, 0: no cap. */
+int pr_resume_max_proto(int session_version, int min_proto);
+
 /* ---- What a verdict means ------------------------------------------ */
 
 typedef enum { PR_VERDICT_OK = 0, PR_VERDICT_REFUSED = 1, PR_VERDICT_AUDIT = 2 } pr_verdict_kind;
@@ -113,5 +188,22 @@ typedef struct {
 /* One static backend: its policy, whether its scheme is TLS, whether it
  * has any trust anchor (the module's or mod_ssl's). */
 pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor);
+
+/* A TLS backend whose every request opens a new connection
+ * (disablereuse=On) without addressttl: mod_proxy resolves its name again
+ * for each connection (a third of a new connection's system calls). A
+ * note (PRE0015, never an error) unless the host is an IP literal or the
+ * module is off for it. */
+pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
+                              int address_ttl_set, const char *host, size_t host_len);
+
+/* ---- Stream routes ------------------------------------------------- */
+
+/* matches[0..n): lower-case names, "*.domain" or "default" (one route
+ * each). The route of a ClientHello's SNI (sni NULL: none): the exact
+ * name first (case-insensitive), then the longest "*.domain" the name
+ * is under (any depth, as nginx's map hostnames), then "default".
+ * -1: no route (the connection is closed). */
+int pr_route_pick(const char *const *matches, size_t n, const char *sni, size_t sni_len);
 
 #endif

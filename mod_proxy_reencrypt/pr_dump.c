@@ -12,6 +12,7 @@
 #include "pr_metrics.h"
 #include "pr_status.h"
 #include "pr_version.h"
+#include "pr_stream.h"
 
 typedef struct {
     apr_file_t *out;
@@ -45,6 +46,16 @@ static void dump_one(void *baton, apr_pool_t *p, server_rec *s,
     else {
         apr_file_printf(out, "    %s\n", ap_proxy_worker_name(p, w));
     }
+    if (pr_address_finding(pol, pr_scheme_is_tls(w->s->scheme, strlen(w->s->scheme)),
+                           w->s->disablereuse, w->s->address_ttl_set, w->s->hostname_ex,
+                           strnlen(w->s->hostname_ex, sizeof(w->s->hostname_ex))).code) {
+        apr_file_printf(out, "        %-18s resolved for every connection (disablereuse=On, "
+                        "no addressttl: PRE0017)\n", "backend-address");
+    }
+    else if (w->s->disablereuse && w->s->address_ttl_set) {
+        apr_file_printf(out, "        %-18s kept %d s (addressttl)\n", "backend-address",
+                        (int)w->s->address_ttl);
+    }
     for (f = 0; f < PR_F__COUNT; ++f) {
         pr_field_value(pol, (pr_field)f, value, sizeof(value));
         if (pol->origin[f]) {
@@ -77,6 +88,7 @@ static void st_test_config(apr_pool_t *pconf, server_rec *s)
     if (!d.last_s) {
         apr_file_printf(d.out, "    (no ProxyPass or BalancerMember backend)\n");
     }
+    pr_stream_dump(d.out, pconf, s);
     apr_file_flush(d.out);
 }
 

@@ -32,6 +32,11 @@ typedef struct {
     const char *fingerprint;        /* SHA-256 of the leaf (DER), hex */
     const char *serial;             /* of the leaf, hex */
     apr_time_t chain_not_after;     /* the earliest notAfter of leaf and chain */
+    const char *ocsp;               /* what the staple said ("good", "revoked",
+                                       "unknown", "unusable", "none"); NULL:
+                                       OCSP off or not judged */
+    apr_time_t ocsp_next;           /* its nextUpdate; 0: none */
+    apr_time_t crl_next;            /* soonest nextUpdate of the scope's CRLs; 0: none */
 } pr_event;
 
 typedef void (*pr_event_fn)(server_rec *s, const pr_event *ev);

@@ -27,6 +27,7 @@ static const char *const directives[PR_F__COUNT] = {
     [PR_F_MIN_PROTO] = "ProxyReencryptMinProtocol",
     [PR_F_SESSION_CACHE] = "ProxyReencryptSessionCache",
     [PR_F_PROXY_PROTOCOL] = "ProxyReencryptProxyProtocol",
+    [PR_F_OCSP] = "ProxyReencryptOCSP",
 };
 
 static const char *const dump_names[PR_F__COUNT] = {
@@ -37,6 +38,7 @@ static const char *const dump_names[PR_F__COUNT] = {
     [PR_F_FORWARDED] = "forwarded", [PR_F_TRUSTED] = "trusted-proxies",
     [PR_F_CLIENT_CERT] = "client-cert", [PR_F_MIN_PROTO] = "min-protocol",
     [PR_F_SESSION_CACHE] = "session-cache", [PR_F_PROXY_PROTOCOL] = "proxy-protocol",
+    [PR_F_OCSP] = "ocsp",
 };
 
 const char *pr_field_name(pr_field f)
@@ -64,6 +66,7 @@ void pr_resolved_defaults(pr_resolved *p)
     p->min_proto = PR_DEFAULT_MIN_PROTO;
     p->session_cache = 1;
     p->proxy_protocol = 0;
+    p->ocsp = PR_OCSP_OFF;
 }
 
 /* The fingerprint's input: fixed-width numbers, length-prefixed strings. */
@@ -128,6 +131,7 @@ void pr_resolved_finish(pr_resolved *p)
     put_num(md, p->min_proto);
     put_num(md, p->session_cache);
     put_num(md, p->proxy_protocol);
+    put_num(md, p->ocsp);
     EVP_DigestFinal_ex(md, p->fp, &len);
     EVP_MD_CTX_free(md);
 }
@@ -214,6 +218,10 @@ void pr_field_value(const pr_resolved *p, pr_field f, char *buf, size_t len)
     case PR_F_PROXY_PROTOCOL:
         snprintf(buf, len, "%s", p->proxy_protocol == 2 ? "v2"
                  : p->proxy_protocol == 1 ? "v1" : "off");
+        break;
+    case PR_F_OCSP:
+        snprintf(buf, len, "%s", p->ocsp == PR_OCSP_REQUIRE ? "require"
+                 : p->ocsp == PR_OCSP_STAPLE ? "staple" : "off");
         break;
     default:
         break;

@@ -42,6 +42,7 @@ typedef enum {
     PR_F_MIN_PROTO,
     PR_F_SESSION_CACHE,
     PR_F_PROXY_PROTOCOL,
+    PR_F_OCSP,
     PR_F__COUNT
 } pr_field;
 
@@ -77,6 +78,7 @@ typedef struct {
     int min_proto;                  /* 0x0303 / 0x0304 */
     int session_cache;
     int proxy_protocol;             /* 0, 1, 2 */
+    pr_ocsp_mode ocsp;              /* stapled OCSP responses */
     const char *origin[PR_F__COUNT];/* "file:line", NULL: the default */
     unsigned char fp[PR_FP_LEN];    /* see pr_resolved_finish() */
 } pr_resolved;

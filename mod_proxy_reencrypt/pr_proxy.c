@@ -56,7 +56,8 @@ static void record_plaintext(request_rec *r, const char *backend, const pr_outco
 
 /* The name mod_proxy will ask the backend for (SNI and name check): the
  * client's Host under ProxyPreserveHost, else the URL's host. */
-static const char *requested_name(request_rec *r, const char *url, int *from_client)
+static const char *requested_name(request_rec *r, proxy_server_conf *sconf,
+                                  proxy_worker *w, const char *url, int *from_client)
 {
     proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
     apr_uri_t uri;
@@ -65,6 +66,9 @@ static const char *requested_name(request_rec *r, const char *url, int *from_cli
     if (dconf && dconf->preserve_host) {
         *from_client = r->hostname != NULL;
         return r->hostname;
+    }
+    if (!is_generic_worker(sconf, w) && w->s->hostname_ex[0]) {
+        return w->s->hostname_ex;       /* the URL's host is the worker's */
     }
     if (apr_uri_parse(r->pool, url, &uri) == APR_SUCCESS) {
         return uri.hostname;
@@ -98,7 +102,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     ctx->backend = is_generic_worker(sconf, worker)
         ? backend_of_url(r->pool, url)
         : ap_proxy_worker_name(r->pool, worker);
-    ctx->requested = requested_name(r, url, &ctx->from_client);
+    ctx->requested = requested_name(r, sconf, worker, url, &ctx->from_client);
     pr_handoff_set(r, ctx);
     if (ctx->pol->policy == PR_POLICY_OFF) {
         return DECLINED;
@@ -202,6 +206,13 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     const char *scheme = w->s->scheme;
     pr_finding f;
 
+    const char *host = w->s->hostname_ex;
+    pr_finding note = pr_address_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
+                                         w->s->disablereuse, w->s->address_ttl_set,
+                                         host, strnlen(host, sizeof(w->s->hostname_ex)));
+
+    /* Notes too: to the error log, once per backend (pr_startup.c). */
+    pr_startup_note(s, w, pol, &note);
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
                            pol->ca_file || pol->ca_path || mod_ssl_has_anchors(s));
     /* Warnings go to the error log once it is open (pr_startup.c). */

@@ -60,6 +60,9 @@ typedef struct {
     char fingerprint[65];           /* SHA-256 of the leaf, hex */
     char serial[79];
     apr_time_t chain_not_after;     /* earliest notAfter of leaf and chain */
+    char ocsp[16];                  /* pr_event.ocsp; "": not judged */
+    apr_time_t ocsp_next;
+    apr_time_t crl_next;
 } pr_snap;
 
 typedef struct {

@@ -107,7 +107,7 @@ static void pb_label(pbuf *pb, const char *name, const char *value)
 
 enum {
     F_HANDSHAKES, F_VHOST, F_RESUMED, F_EARLIEST, F_CHAIN, F_NOT_AFTER, F_REMAINING,
-    F_LAST, F_INFO, F_PEER, F_BUILD, F_DROPPED, F_CPU, F__COUNT
+    F_LAST, F_OCSP, F_CRL, F_INFO, F_PEER, F_BUILD, F_DROPPED, F_CPU, F__COUNT
 };
 
 static const struct {
@@ -135,6 +135,12 @@ static const struct {
       "Time until the backend's certificate expires (negative: expired)." },
     { "proxy_reencrypt_last_handshake_timestamp_seconds", "gauge",
       "Time of the last verdict on the backend, Unix time." },
+    { "proxy_reencrypt_ocsp_next_update_timestamp_seconds", "gauge",
+      "nextUpdate of the OCSP response the backend stapled last, Unix time; "
+      "status: what it said." },
+    { "proxy_reencrypt_crl_next_update_timestamp_seconds", "gauge",
+      "Soonest nextUpdate of the CRLs the backend's last handshake was checked "
+      "against, Unix time; past it a CRL counts as missing." },
     { "proxy_reencrypt_backend_info", "gauge",
       "Backends known to the module, with their policy and whether they are "
       "configured (static) or dynamic." },
@@ -240,6 +246,17 @@ static void one_backend(void *baton, const pr_view *v)
     if (sn->time) {
         open_sample(&c->out[F_LAST], F_LAST, lb.b, lb.n);
         close_value(&c->out[F_LAST], apr_time_sec(sn->time));
+    }
+    if (sn->ocsp[0] && sn->ocsp_next) {
+        pb = &c->out[F_OCSP];
+        open_sample(pb, F_OCSP, lb.b, lb.n);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "status", sn->ocsp);
+        close_value(pb, apr_time_sec(sn->ocsp_next));
+    }
+    if (sn->crl_next) {
+        open_sample(&c->out[F_CRL], F_CRL, lb.b, lb.n);
+        close_value(&c->out[F_CRL], apr_time_sec(sn->crl_next));
     }
     if (sn->have_cert) {
         apr_int64_t na = apr_time_sec(sn->not_after);

@@ -125,14 +125,20 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
         if (sn->time) {
             ap_rprintf(r, "{\"verdict\": \"%s\", \"reason\": %s, \"time\": %s, "
                        "\"time_unix\": %" APR_TIME_T_FMT ", \"resumed\": %s, "
-                       "\"protocol\": %s, \"cipher\": %s}",
+                       "\"protocol\": %s, \"cipher\": %s, \"ocsp\": %s, "
+                       "\"crl_next_update\": %s}",
                        verdict_name(sn->verdict),
                        sn->verdict == PR_VERDICT_OK ? "null"
                            : jstr(p, pr_reason_name((pr_reason)sn->reason)),
                        jstr(p, iso_time(p, sn->time)), apr_time_sec(sn->time),
                        sn->resumed ? "true" : "false",
                        sn->protocol[0] ? jstr(p, sn->protocol) : "null",
-                       sn->cipher[0] ? jstr(p, sn->cipher) : "null");
+                       sn->cipher[0] ? jstr(p, sn->cipher) : "null",
+                       !sn->ocsp[0] ? "null"
+                           : apr_psprintf(p, "{\"status\": %s, \"next_update\": %s}",
+                                          jstr(p, sn->ocsp), sn->ocsp_next
+                                          ? jstr(p, iso_time(p, sn->ocsp_next)) : "null"),
+                       sn->crl_next ? jstr(p, iso_time(p, sn->crl_next)) : "null");
         }
         else {
             ap_rputs("null", r);
@@ -332,6 +338,31 @@ static const char *c_cipher(apr_pool_t *p, const pr_view *v, int fmt, const char
     return esc(p, v->snap.cipher, fmt);
 }
 
+static const char *c_ocsp(apr_pool_t *p, const pr_view *v, int fmt, const char **cls)
+{
+    char date[APR_RFC822_DATE_LEN];
+
+    if (!v->snap.ocsp[0]) {
+        return "-";
+    }
+    if (!v->snap.ocsp_next) {
+        return esc(p, v->snap.ocsp, fmt);
+    }
+    apr_rfc822_date(date, v->snap.ocsp_next);
+    return esc(p, apr_pstrcat(p, v->snap.ocsp, ", nextUpdate ", date, NULL), fmt);
+}
+
+static const char *c_crl_next(apr_pool_t *p, const pr_view *v, int fmt, const char **cls)
+{
+    char date[APR_RFC822_DATE_LEN];
+
+    if (!v->snap.crl_next) {
+        return "-";
+    }
+    apr_rfc822_date(date, v->snap.crl_next);
+    return esc(p, date, fmt);
+}
+
 static const pr_column columns[] = {
     { "Backend",          "backend",   c_backend },
     { "Vhost",            "vhost",     c_vhost },
@@ -350,6 +381,8 @@ static const pr_column columns[] = {
     { "SPKI pin",         NULL,        c_pin },
     { "Protocol",         NULL,        c_protocol },
     { "Cipher",           NULL,        c_cipher },
+    { "OCSP",             NULL,        c_ocsp },
+    { "CRL nextUpdate",   NULL,        c_crl_next },
 };
 #define NCOLUMNS ((int)(sizeof(columns) / sizeof(columns[0])))
 

@@ -259,6 +259,9 @@ static void snap_write(pr_slot *sl, const pr_event *ev, apr_time_t now)
         copy_field(sn->protocol, sizeof(sn->protocol), ev->protocol);
         copy_field(sn->cipher, sizeof(sn->cipher), ev->cipher);
     }
+    copy_field(sn->ocsp, sizeof(sn->ocsp), ev->ocsp);
+    sn->ocsp_next = ev->ocsp ? ev->ocsp_next : 0;
+    sn->crl_next = ev->crl_next;
 
     apr_atomic_xchg32(&sl->seq, (seq | 1u) + 1u);   /* even: stable */
     apr_atomic_xchg32(&sl->wlock, 0);
@@ -291,6 +294,7 @@ int pr_st_snap_read(pr_slot *sl, pr_snap *out)
     out->cipher[sizeof(out->cipher) - 1] = '\0';
     out->fingerprint[sizeof(out->fingerprint) - 1] = '\0';
     out->serial[sizeof(out->serial) - 1] = '\0';
+    out->ocsp[sizeof(out->ocsp) - 1] = '\0';
     return ok;
 }
 

@@ -5,6 +5,7 @@
  * pr_tls_hooks.c    mod_ssl hooks: per-connection settings, post-handshake
  * pr_tls_verify.c   verification, the verdict, its log line, event, notes
  * pr_tls_session.c  client-side session cache
+ * pr_tls_ocsp.c     stapled OCSP responses, CRL freshness
  * pr_tls_guard.c    connection filters: outcome of the handshake, pooled
  *                   connections
  */
@@ -36,6 +37,13 @@ typedef struct {
     int concluded;                  /* logged and recorded */
     int done;                       /* the handshake's outcome was handled */
     int resumed;
+    const char *detail;             /* why, for the log line (static/pool text) */
+    const char *ocsp;               /* what the staple said; NULL: not judged */
+    long long ocsp_next;            /* its nextUpdate (Unix seconds), 0: none */
+    long long crl_next;             /* soonest nextUpdate of the CRLs in force */
+    int offered;                    /* a cached session was offered ... */
+    int have_facts;                 /* ... facts: its own, or the full handshake's */
+    pr_session_facts facts;         /* what the verdict rests on (pr_tls_session.c) */
     pr_verdict verdict;
     pr_outcome outcome;
     long days_left;
@@ -44,6 +52,11 @@ typedef struct {
     char issuer[256];
     X509 *leaf;                     /* the peer judged last (a reference) */
     long long chain_not_after;      /* earliest notAfter of leaf and chain */
+    int stream;                     /* a stream backend (pr_stream_tls.c): c is
+                                       the client's connection */
+    const char *peer_ip;            /* stream: the backend's address (else
+                                       c->client_ip) */
+    apr_port_t peer_port;
 } pr_conn;
 
 extern int pr_ssl_idx;              /* SSL ex_data: pr_conn */
@@ -51,7 +64,9 @@ extern int pr_ssl_idx;              /* SSL ex_data: pr_conn */
 /* pr_tls_verify.c */
 int pr_cert_verify(X509_STORE_CTX *sctx, void *arg);
 /* Judge a peer whose certificate OpenSSL did not verify in this
- * handshake (a resumed session): its certificates are verified afresh. */
+ * handshake (a resumed session): the verdict of the session's full
+ * handshake with its time-dependent checks redone (pr_decide_resumed());
+ * a session the module did not offer is verified afresh. */
 void pr_rejudge(pr_conn *pc, SSL *ssl);
 /* Log (once), record the event, keep the outcome for the notes. */
 void pr_conclude(pr_conn *pc, SSL *ssl, const pr_outcome *o);
@@ -64,6 +79,17 @@ int pr_session_new_cb(SSL *ssl, SSL_SESSION *sess);
 /* Offer a cached session of this backend identity; sets pc->session_key. */
 void pr_session_offer(pr_conn *pc, SSL *ssl);
 void pr_session_forget(const char *key);
+/* A new configuration generation: sessions of the earlier are not offered. */
+void pr_session_post_config(void);
+
+/* pr_tls_ocsp.c: stapled OCSP responses, CRL freshness */
+void pr_ocsp_post_config(apr_pool_t *pconf);
+void pr_ocsp_install(SSL_CTX *ctx);
+void pr_ocsp_pre_handshake(pr_conn *pc, SSL *ssl);
+void pr_ocsp_resumed(pr_conn *pc, SSL *ssl);
+void pr_ocsp_note_chain_error(pr_conn *pc, int err);
+void pr_crl_freshness(pr_conn *pc);
+void pr_ocsp_child_init(apr_pool_t *p);
 
 /* pr_tls_guard.c */
 void pr_guard_add(pr_conn *pc);

@@ -49,6 +49,7 @@ static void mark_ctx(SSL_CTX *ctx)
     SSL_CTX_set_cert_verify_callback(ctx, pr_cert_verify, NULL);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, pr_session_new_cb);
+    pr_ocsp_install(ctx);
     SSL_CTX_set_ex_data(ctx, ctx_idx, (void *)1);
 }
 
@@ -161,8 +162,11 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     }
     /* The name mod_proxy asked for; without one (a health check, or
      * ProxyPreserveHost with a request without Host) the worker's host. */
-    pc->requested = note ? apr_pstrdup(c->pool, note)
-                  : (rc && rc->requested) ? apr_pstrdup(c->pool, rc->requested) : NULL;
+    /* (The request's spelling when it is the same name, so that a pooled
+     * connection compares equal for the next request of the scope.) */
+    pc->requested = (rc && rc->requested && (!note || !strcasecmp(note, rc->requested)))
+                  ? apr_pstrdup(c->pool, rc->requested)
+                  : note ? apr_pstrdup(c->pool, note) : NULL;
     worker_host = (rc && rc->worker && rc->worker->s->hostname_ex[0])
                 ? apr_pstrdup(c->pool, rc->worker->s->hostname_ex) : NULL;
     pr_choose_names(pc->pol, pc->requested, pc->from_client, worker_host,
@@ -212,6 +216,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
             return HTTP_BAD_GATEWAY;
         }
     }
+    pr_ocsp_pre_handshake(pc, ssl);
     pr_session_offer(pc, ssl);
     return DECLINED;
 }
@@ -230,6 +235,7 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
     if (SSL_session_reused(ssl)) {
         pc->resumed = 1;
         pr_rejudge(pc, ssl);
+        pr_ocsp_resumed(pc, ssl);
     }
     else if (!pc->judged) {
         /* No certificate was verified (an anonymous cipher suite, say). */
@@ -253,10 +259,11 @@ static int pr_post_handshake(conn_rec *c, SSL *ssl)
 static int pr_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s)
 {
-    (void)pconf;
     (void)plog;
     (void)ptemp;
     (void)s;
+    pr_ocsp_post_config(pconf);
+    pr_session_post_config();
     if (pr_ssl_idx < 0) {
         pr_ssl_idx = SSL_get_ex_new_index(0, "proxy_reencrypt", NULL, NULL, NULL);
         ctx_idx = SSL_CTX_get_ex_new_index(0, "proxy_reencrypt", NULL, NULL, NULL);
@@ -272,6 +279,7 @@ static void pr_child_init(apr_pool_t *p, server_rec *s)
 #endif
     pr_session_child_init(p);
     pr_verify_child_init(p);
+    pr_ocsp_child_init(p);
 }
 
 void pr_tls_register_hooks(apr_pool_t *p)

@@ -1,9 +1,37 @@
 /*
  * pr_tls_session.c: client-side TLS session cache (mod_ssl keeps none),
- * per child process, keyed by backend identity: SSL_CTX, address, port
- * and the connection key (the policy's fingerprint, SNI and names; see
- * pr_conn_key()), so a session is never offered to another backend or
- * under another policy.
+ * per child process, keyed by backend identity: the configuration
+ * generation, SSL_CTX, address, port and the connection key (the
+ * policy's fingerprint, SNI and names; see pr_conn_key()), so a session
+ * is never offered to another backend, under another policy, or after a
+ * restart that may have reloaded a trust store.
+ *
+ * Copies, never the live object. OpenSSL marks the SSL_SESSION of a
+ * connection freed without a close_notify "not resumable"
+ * (SSL_free -> ssl_clear_bad_session), and httpd 2.4 drops backend
+ * connections that way (socket_cleanup before any SSL_shutdown): a cache
+ * holding the connection's own object loses it whenever a backend
+ * connection closes (a backend's keepalive_requests, disablereuse=On).
+ * So the cache stores an SSL_SESSION_dup() of what the new-session
+ * callback hands over, and a session that stays in the cache (TLS 1.2)
+ * is offered as a copy too.
+ *
+ * A resumed session carries its verdict. Each cached session keeps the
+ * facts its full handshake's verdict rests on (pr_session_facts: the
+ * observation -- chain errors, names, pins -- and the chain's earliest
+ * notAfter, latest notBefore, the leaf's notAfter, the CRLs' earliest
+ * nextUpdate), beside it in the cache entry (a side struct, not
+ * SSL_SESSION ex_data: the cache is ours, and a copy made by OpenSSL for
+ * a TLS 1.3 ticket would not carry it). Offering a session hands its
+ * facts to the connection (pc->facts, pc->offered); on resumption
+ * pr_rejudge() redoes only what time changes (pr_decide_resumed()),
+ * without X509_verify_cert. That is sound only because nothing else can
+ * differ: the session key holds the policy's whole fingerprint (trust
+ * store files, depth, names, pins, CRL files, expiry window, ...), the
+ * SNI and names sent, the backend address, and the configuration
+ * generation (a restart reloads every trust store and CRL; sessions of
+ * an earlier generation are never offered). New tickets of a resumed
+ * TLS 1.3 connection inherit the facts it was resumed with.
  */
 #include "pr_tls.h"
 
@@ -17,6 +45,7 @@ static apr_thread_mutex_t *sess_mutex;
 #endif
 static apr_hash_t *sessions;        /* session key -> session_queue *, per child */
 static apr_pool_t *sessions_pool;
+static apr_int64_t generation;      /* configuration load (post_config) */
 
 static void lock(void)
 {
@@ -33,9 +62,6 @@ static void unlock(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Client-side session cache (mod_ssl keeps none), per child process,    */
-/* keyed by backend identity (SSL_CTX, address, port, SNI, policy).       */
-/*                                                                        */
 /* TLS 1.3 tickets are used once (RFC 8446 C.4, and servers with a        */
 /* session cache refuse a second use), so each backend keeps a small      */
 /* queue of them: a full handshake brings two, a resumed one usually one. */
@@ -44,14 +70,24 @@ static void unlock(void)
 #define TICKETS_PER_BACKEND 8
 
 typedef struct {
-    SSL_SESSION *s[TICKETS_PER_BACKEND];
+    SSL_SESSION *s;                 /* our own copy */
+    pr_session_facts facts;
+} session_entry;
+
+typedef struct {
+    session_entry e[TICKETS_PER_BACKEND];
     int n;
 } session_queue;
+
+static void queue_drop_head(session_queue *q)
+{
+    memmove(q->e, q->e + 1, sizeof(q->e[0]) * (size_t)(--q->n));
+}
 
 static void queue_clear(session_queue *q)
 {
     while (q->n > 0) {
-        SSL_SESSION_free(q->s[--q->n]);
+        SSL_SESSION_free(q->e[--q->n].s);
     }
 }
 
@@ -84,8 +120,9 @@ static void sessions_init(void)
     apr_pool_cleanup_register(sessions_pool, NULL, sessions_cleanup, apr_pool_cleanup_null);
 }
 
-/* Take the session to offer (a reference the caller frees), or NULL. */
-static SSL_SESSION *session_take(const char *key)
+/* Take the session to offer (a reference the caller owns, never the
+ * cached object itself) and its facts, or NULL. */
+static SSL_SESSION *session_take(const char *key, pr_session_facts *facts)
 {
     SSL_SESSION *sess = NULL;
     session_queue *q;
@@ -93,20 +130,24 @@ static SSL_SESSION *session_take(const char *key)
     lock();
     q = sessions ? apr_hash_get(sessions, key, APR_HASH_KEY_STRING) : NULL;
     while (q && q->n > 0 && !sess) {
-        SSL_SESSION *head = q->s[0];
+        session_entry head = q->e[0];
 
-        if (SSL_SESSION_is_resumable(head)
-            && SSL_SESSION_get_protocol_version(head) < TLS1_3_VERSION) {
-            SSL_SESSION_up_ref(head);           /* TLS 1.2: stays */
-            sess = head;
+        if (SSL_SESSION_is_resumable(head.s)
+            && SSL_SESSION_get_protocol_version(head.s) < TLS1_3_VERSION) {
+            /* TLS 1.2: stays; the connection gets a copy, which its end
+             * without close_notify may spoil */
+            if ((sess = SSL_SESSION_dup(head.s)) != NULL) {
+                *facts = head.facts;
+            }
             break;
         }
-        memmove(q->s, q->s + 1, sizeof(q->s[0]) * (size_t)(--q->n));
-        if (SSL_SESSION_is_resumable(head)) {
-            sess = head;                        /* TLS 1.3: used up */
+        queue_drop_head(q);
+        if (SSL_SESSION_is_resumable(head.s)) {
+            sess = head.s;                      /* TLS 1.3: used up */
+            *facts = head.facts;
         }
         else {
-            SSL_SESSION_free(head);
+            SSL_SESSION_free(head.s);
         }
     }
     unlock();
@@ -117,10 +158,14 @@ int pr_session_new_cb(SSL *ssl, SSL_SESSION *sess)
 {
     pr_conn *pc = SSL_get_ex_data(ssl, pr_ssl_idx);
     session_queue *q;
+    SSL_SESSION *copy;
 
-    if (!pc || !pc->session_key || !sessions
+    if (!pc || !pc->session_key || !sessions || !pc->have_facts
         || pc->refused_by_us
         || (pc->verdict.reason != PR_REASON_NONE && pc->pol->policy == PR_POLICY_ENFORCE)) {
+        return 0;
+    }
+    if ((copy = SSL_SESSION_dup(sess)) == NULL) {
         return 0;
     }
     lock();
@@ -134,16 +179,31 @@ int pr_session_new_cb(SSL *ssl, SSL_SESSION *sess)
         apr_hash_set(sessions, apr_pstrdup(sessions_pool, pc->session_key),
                      APR_HASH_KEY_STRING, q);
     }
-    if (SSL_SESSION_get_protocol_version(sess) < TLS1_3_VERSION) {
+    if (SSL_SESSION_get_protocol_version(copy) < TLS1_3_VERSION) {
         queue_clear(q);                 /* the newest TLS 1.2 session wins */
     }
     else if (q->n == TICKETS_PER_BACKEND) {
-        SSL_SESSION_free(q->s[0]);      /* drop the oldest ticket */
-        memmove(q->s, q->s + 1, sizeof(q->s[0]) * (size_t)(--q->n));
+        SSL_SESSION_free(q->e[0].s);    /* drop the oldest ticket */
+        queue_drop_head(q);
     }
-    q->s[q->n++] = sess;
+    q->e[q->n].s = copy;
+    q->e[q->n].facts = pc->facts;
+    ++q->n;
     unlock();
-    return 1;                       /* we keep the reference */
+    return 0;                       /* OpenSSL keeps its reference; we keep the copy */
+}
+
+/* A connection that offered a session and never finished its handshake
+ * (the backend refused the session, or the TLS 1.2 cap below): its
+ * backend's sessions are dropped, the next connection starts afresh. */
+static apr_status_t offered_cleanup(void *data)
+{
+    pr_conn *pc = data;
+
+    if (!pc->protocol && pc->session_key) {
+        pr_session_forget(pc->session_key);
+    }
+    return APR_SUCCESS;
 }
 
 /* A session belongs to one SSL_CTX (OpenSSL refuses it in another), one
@@ -153,7 +213,7 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
     conn_rec *c = pc->c;
     SSL_SESSION *sess;
     char hex[2 * PR_FP_LEN + 1];
-    int i;
+    int i, cap = 0;
 
     if (!pr_use_session_cache(pc->pol) || !sessions) {
         return;
@@ -161,15 +221,35 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
     for (i = 0; i < PR_FP_LEN; ++i) {
         apr_snprintf(hex + 2 * i, 3, "%02x", pc->key[i]);
     }
-    pc->session_key = apr_psprintf(c->pool, "%pp|%s|%u|%s", (void *)SSL_get_SSL_CTX(ssl),
-                                   c->client_ip, c->client_addr ? c->client_addr->port : 0, hex);
-    if ((sess = session_take(pc->session_key)) != NULL) {
+    pc->session_key = apr_psprintf(c->pool, "%" APR_INT64_T_FMT "|%pp|%s|%u|%s", generation,
+                                   (void *)SSL_get_SSL_CTX(ssl),
+                                   pc->peer_ip ? pc->peer_ip : c->client_ip,
+                                   pc->peer_ip ? pc->peer_port
+                                   : c->client_addr ? c->client_addr->port : 0, hex);
+    if ((sess = session_take(pc->session_key, &pc->facts)) != NULL) {
         SSL_set_session(ssl, sess);
+        pc->offered = 1;
+        pc->have_facts = 1;
+        /* A TLS 1.2 session: no TLS 1.3 key share in the ClientHello
+         * (see pr_resume_max_proto()). */
+        cap = pr_resume_max_proto(SSL_SESSION_get_protocol_version(sess),
+                                  SSL_get_min_proto_version(ssl) ? SSL_get_min_proto_version(ssl)
+                                                                 : pc->pol->min_proto);
+        if (cap) {
+            SSL_set_max_proto_version(ssl, cap);
+        }
         SSL_SESSION_free(sess);
+        apr_pool_cleanup_register(c->pool, pc, offered_cleanup, apr_pool_cleanup_null);
     }
     ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, PRE(1040)
                   "backend %s: %s", pc->backend,
-                  sess ? "offering a cached session" : "no cached session");
+                  !sess ? "no cached session" : cap ? "offering a cached session (TLS 1.2 at most)"
+                        : "offering a cached session");
+}
+
+void pr_session_post_config(void)
+{
+    generation = (apr_int64_t)apr_time_now();
 }
 
 void pr_session_child_init(apr_pool_t *p)

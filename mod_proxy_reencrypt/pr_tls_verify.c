@@ -92,6 +92,9 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     ev.verdict = kind;
     ev.resumed = pc->resumed;
     ev.expiring = pc->verdict.expiring_warning;
+    ev.ocsp = pc->ocsp;
+    ev.ocsp_next = pc->ocsp_next ? apr_time_from_sec(pc->ocsp_next) : 0;
+    ev.crl_next = pc->crl_next ? apr_time_from_sec(pc->crl_next) : 0;
     if (leaf) {
         char pin[64];
         struct tm tm;
@@ -190,18 +193,24 @@ static void log_line(pr_conn *pc, int level, const char *what)
         ? apr_psprintf(pc->c->pool, "; subject=\"%s\"; issuer=\"%s\"; days_left=%ld",
                        pc->subject, pc->issuer, pc->days_left)
         : "; no peer certificate";
+    const char *detail = pc->detail
+        ? apr_psprintf(pc->c->pool, "; detail=\"%s\"", pc->detail) : "";
     const char *extra = pc->resumed ? " (resumed session)"
                       : pc->verdict.client_fault ? " (the name was chosen by the client: "
                                                    "the member stays in service)" : "";
 
-    if (pc->r) {
-        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s",
-                      what, pc->backend, pc->vhost, reason, peer, extra);
+    if (pc->stream) {
+        ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s stream backend %s (vhost %s): "
+                      "reason=%s%s%s%s", what, pc->backend, pc->vhost, reason, peer, detail, extra);
+    }
+    else if (pc->r) {
+        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s%s",
+                      what, pc->backend, pc->vhost, reason, peer, detail, extra);
     }
     else if (hc_should_log(pc)) {
         ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): "
-                      "reason=%s%s%s (health check; repeated at most once a minute)",
-                      what, pc->backend, pc->vhost, reason, peer, extra);
+                      "reason=%s%s%s%s (health check; repeated at most once a minute)",
+                      what, pc->backend, pc->vhost, reason, peer, detail, extra);
     }
 }
 
@@ -242,6 +251,7 @@ static int record_cb(int ok, X509_STORE_CTX *sctx)
 
     if (pc && !ok) {
         pc->chain_errors |= pr_x509_error_bit(X509_STORE_CTX_get_error(sctx));
+        pr_ocsp_note_chain_error(pc, X509_STORE_CTX_get_error(sctx));
     }
     return 1;
 }
@@ -253,6 +263,20 @@ static apr_status_t free_leaf(void *data)
     X509_free(pc->leaf);
     pc->leaf = NULL;
     return APR_SUCCESS;
+}
+
+/* pc->leaf: the peer judged last, a reference freed with the connection. */
+static void keep_leaf(pr_conn *pc, X509 *leaf)
+{
+    if (leaf == pc->leaf) {
+        return;
+    }
+    if (!pc->leaf) {
+        apr_pool_cleanup_register(pc->c->pool, pc, free_leaf, apr_pool_cleanup_null);
+    }
+    X509_free(pc->leaf);
+    X509_up_ref(leaf);
+    pc->leaf = leaf;
 }
 
 #define PIN_CERTS_MAX 16
@@ -268,15 +292,8 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     obs.chain_errors = pc->chain_errors;
     obs.have_cert = leaf != NULL;
     obs.pin = -1;
-    if (leaf && leaf != pc->leaf) {
-        if (!pc->leaf) {
-            apr_pool_cleanup_register(pc->c->pool, pc, free_leaf, apr_pool_cleanup_null);
-        }
-        X509_free(pc->leaf);
-        X509_up_ref(leaf);
-        pc->leaf = leaf;
-    }
     if (leaf) {
+        keep_leaf(pc, leaf);
         pc->chain_not_after = pr_x509_chain_not_after(leaf, chain);
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
         if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
@@ -309,7 +326,48 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
         }
     }
     pc->verdict = pr_decide(pol, &obs);
+    pc->facts.obs = obs;
     pc->judged = 1;
+}
+
+/* The time-dependent facts of a full handshake's verdict, kept with its
+ * session (pr_tls_session.c): the leaf's notAfter, the chain's earliest
+ * notAfter and latest notBefore, the policy CRLs' earliest nextUpdate. */
+static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
+{
+    pr_session_facts *f = &pc->facts;
+    long long t;
+    int i, n = chain ? sk_X509_num(chain) : 0;
+
+    f->leaf_not_after = f->chain_not_after = f->chain_not_before = f->crl_next_update = 0;
+    pc->have_facts = 0;
+    if (leaf && (pr_x509_unix_time(X509_get0_notAfter(leaf), &f->leaf_not_after)
+                 || pr_x509_unix_time(X509_get0_notBefore(leaf), &f->chain_not_before))) {
+        return;                     /* no facts: the session is not kept */
+    }
+    f->chain_not_after = f->leaf_not_after;
+    for (i = 0; i < n; ++i) {
+        X509 *x = sk_X509_value(chain, i);
+
+        if (pr_x509_unix_time(X509_get0_notAfter(x), &t)) {
+            return;
+        }
+        if (t < f->chain_not_after) f->chain_not_after = t;
+        if (pr_x509_unix_time(X509_get0_notBefore(x), &t)) {
+            return;
+        }
+        if (t > f->chain_not_before) f->chain_not_before = t;
+    }
+    if (pc->pol->crl_check != PR_CRL_NONE && pc->pol->crls) {
+        for (i = 0; i < sk_X509_CRL_num(pc->pol->crls); ++i) {
+            const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pc->pol->crls, i));
+
+            if (nu && !pr_x509_unix_time(nu, &t) && (!f->crl_next_update || t < f->crl_next_update)) {
+                f->crl_next_update = t;
+            }
+        }
+    }
+    pc->have_facts = 1;
 }
 
 /* The policy's CRLs, checked for the leaf or the whole chain. */
@@ -335,6 +393,8 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
     STACK_OF(X509) *chain = NULL;
 
     pc->chain_errors = 0;
+    pc->detail = NULL;
+    pr_crl_freshness(pc);
     if (leaf && pol->verify != PR_VERIFY_OFF && (sctx = X509_STORE_CTX_new()) != NULL
         && X509_STORE_CTX_init(sctx, st, leaf, untrusted)) {
         X509_STORE_CTX_set_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl);
@@ -356,12 +416,30 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
         pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
     }
     judge(pc, leaf, chain);
+    keep_facts(pc, leaf, chain);
     X509_STORE_CTX_free(sctx);
 }
 
+/* A resumed session: the facts came with the session the module offered
+ * (pr_session_offer); see pr_tls_session.c for why only the time-dependent
+ * checks are redone. */
 void pr_rejudge(pr_conn *pc, SSL *ssl)
 {
-    verify_and_judge(pc, ssl, SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl), NULL);
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+
+    if (!pc->offered || !pc->have_facts) {
+        verify_and_judge(pc, ssl, leaf, SSL_get_peer_cert_chain(ssl), NULL);
+        return;
+    }
+    if (leaf) {
+        keep_leaf(pc, leaf);
+        pc->chain_not_after = pr_x509_chain_not_after(leaf, SSL_get_peer_cert_chain(ssl));
+        pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
+        pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
+    }
+    pc->verdict = pr_decide_resumed(pc->pol, &pc->facts, (long long)apr_time_sec(apr_time_now()),
+                                    &pc->days_left);
+    pc->judged = 1;
 }
 
 /* Installed on every proxy SSL_CTX (the certificate verification of a

@@ -54,6 +54,28 @@ long pr_x509_days_left(const X509 *cert)
     return days;
 }
 
+int pr_x509_unix_time(const ASN1_TIME *t, long long *out)
+{
+    struct tm tm;
+    long long y, m, d, era, yoe, doy, doe;
+
+    if (!t || !ASN1_TIME_to_tm(t, &tm)) {
+        return -1;
+    }
+    /* days from the civil date (proleptic Gregorian), no timegm() */
+    y = (long long)tm.tm_year + 1900;
+    m = (long long)tm.tm_mon + 1;
+    d = tm.tm_mday;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *out = (era * 146097 + doe - 719468) * 86400LL
+         + tm.tm_hour * 3600LL + tm.tm_min * 60LL + tm.tm_sec;
+    return 0;
+}
+
 int pr_x509_spki_sha256(X509 *cert, unsigned char out[32])
 {
     unsigned char *der = NULL;

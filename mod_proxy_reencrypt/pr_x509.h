@@ -17,6 +17,9 @@ unsigned pr_x509_error_bit(int x509_err);
 /* Whole days from now until notAfter; negative once expired. */
 long pr_x509_days_left(const X509 *cert);
 
+/* An ASN1_TIME as Unix seconds (UTC). Returns 0 on success. */
+int pr_x509_unix_time(const ASN1_TIME *t, long long *out);
+
 /* SHA-256 of the DER SubjectPublicKeyInfo: the value of a sha256// pin.
  * Returns 0 on success. */
 int pr_x509_spki_sha256(X509 *cert, unsigned char out[32]);

@@ -29,6 +29,7 @@ my @bad = (
     ['ProxyReencryptMinProtocol',       'TLSv1.1'],
     ['ProxyReencryptSessionCache',      'maybe'],
     ['ProxyReencryptProxyProtocol',     'v3'],
+    ['ProxyReencryptOCSP',              'sometimes'],
     ['ProxyReencryptStatusScope',       'global'],
 );
 
@@ -59,6 +60,7 @@ my ($rc, $out) = config_test(<<'EOF2');
     ProxyReencryptExpiry 30 7
     ProxyReencryptCARevocationFile @pki@/crl-chain.pem
     ProxyReencryptCARevocationCheck leaf
+    ProxyReencryptOCSP require
     ProxyReencryptForwarded both
     ProxyReencryptTrustedProxy 127.0.0.1/32 ::1
 EOF2

@@ -110,7 +110,7 @@ my $j1 = counts_ok('after traffic', $N, $N);
     ok($j->{slots} =~ /^\d+$/ && $j->{slots} >= @{ $j->{backends} }, 'JSON: slots >= backends');
     is($j->{dropped}, 0, 'JSON: nothing dropped');
     my $reasons = join ' ', sort qw(plaintext untrusted expired not-yet-valid expiring
-                                    name-mismatch depth pin-mismatch revoked protocol
+                                    name-mismatch depth pin-mismatch revoked ocsp protocol
                                     no-certificate handshake);
     my @bad;
     for my $b (@{ $j->{backends} }) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "pr_decide.h"
+#include "pr_x509.h"
 
 #define B(r) PR_REASON_BIT(PR_REASON_##r)
 
@@ -81,6 +82,9 @@ static void test_defaults(void)
     q = p; q.min_proto = 0x0304;
     pr_resolved_finish(&q);
     ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the protocol floor counts");
+    q = p; q.ocsp = PR_OCSP_REQUIRE;
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: the OCSP mode counts");
 }
 
 /* ---- precedence ---------------------------------------------------- */
@@ -292,6 +296,101 @@ static void test_verdict(void)
            "verdict: %s (got %s, warn %d, client %d)", t[i].what, pr_reason_name(v.reason),
            v.expiring_warning, v.client_fault);
     }
+}
+
+/* ---- what a verdict means -------------------------------------------- */
+
+/* ---- a resumed session ------------------------------------------------ */
+
+#define DAY 86400LL
+#define T0 1800000000LL                 /* the full handshake's "now" */
+
+static void test_resumed(void)
+{
+    static const struct {
+        pr_policy mode;
+        long refuse;
+        unsigned errs;                  /* the full handshake's chain errors */
+        long long leaf_na, chain_na, chain_nb, crl_nu;   /* relative to T0 */
+        long long at;                   /* resumption time, relative to T0 */
+        pr_reason want;
+        int warn;
+        long days;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, -DAY, 0, 60, PR_REASON_NONE, 0, 199, "a minute later: still good, days recounted" },
+        { PR_POLICY_ENFORCE, 0, 0, 40 * DAY, 400 * DAY, -DAY, 0, 11 * DAY, PR_REASON_NONE, 1, 29, "into the warn window since: warned" },
+        { PR_POLICY_ENFORCE, 1, 0, DAY + 20, 400 * DAY, -DAY, 0, 10, PR_REASON_NONE, 1, 1, "refuse 1: 1 day 10 s left, served" },
+        { PR_POLICY_ENFORCE, 1, 0, DAY + 20, 400 * DAY, -DAY, 0, 30, PR_REASON_EXPIRING, 0, 0, "refuse 1: into the expiry window since: refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 20, 20, -DAY, 0, 30, PR_REASON_EXPIRED, 0, -1, "the leaf expired since: refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 20, -DAY, 0, 30, PR_REASON_EXPIRED, 0, 199, "an intermediate expired since: refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, 30, 0, 10, PR_REASON_NOT_YET_VALID, 0, 199, "before the chain's latest notBefore (clock went back): refused" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, -DAY, 3600, 60, PR_REASON_NONE, 0, 199, "CRL still fresh: served" },
+        { PR_POLICY_ENFORCE, 0, 0, 200 * DAY, 400 * DAY, -DAY, 3600, 3601, PR_REASON_REVOKED, 0, 199, "CRL past its nextUpdate since: fail closed" },
+        { PR_POLICY_AUDIT, 0, B(UNTRUSTED), 200 * DAY, 400 * DAY, -DAY, 0, 60, PR_REASON_UNTRUSTED, 0, 199, "audit: the stored reason stays" },
+        { PR_POLICY_AUDIT, 0, B(EXPIRED), -5 * DAY, -5 * DAY, -DAY * 30, 0, 60, PR_REASON_EXPIRED, 0, -5, "audit: expired then, expired now" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, PR_VERIFY_CHAIN);
+        pr_session_facts f;
+        pr_verdict v;
+        long days = 12345;
+
+        p.refuse_days = t[i].refuse;
+        memset(&f, 0, sizeof(f));
+        f.obs.chain_errors = t[i].errs;
+        f.obs.have_cert = 1;
+        f.obs.name_checked = 1;
+        f.obs.name_ok = 1;
+        f.obs.pin = -1;
+        f.obs.days_left = pr_days_left_at(T0 + t[i].leaf_na, T0);
+        f.leaf_not_after = T0 + t[i].leaf_na;
+        f.chain_not_after = T0 + t[i].chain_na;
+        f.chain_not_before = T0 + t[i].chain_nb;
+        f.crl_next_update = t[i].crl_nu ? T0 + t[i].crl_nu : 0;
+        v = pr_decide_resumed(&p, &f, T0 + t[i].at, &days);
+        ok(v.reason == t[i].want && v.expiring_warning == t[i].warn && days == t[i].days,
+           "resumed: %s (got %s, warn %d, %ld days)", t[i].what, pr_reason_name(v.reason),
+           v.expiring_warning, days);
+    }
+    {
+        pr_resolved p = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+        pr_session_facts f;
+        pr_verdict v;
+
+        memset(&f, 0, sizeof(f));
+        f.obs.have_cert = 1;
+        f.obs.name_checked = 1;
+        f.obs.name_ok = 0;              /* judged at the full handshake */
+        f.obs.pin = -1;
+        f.leaf_not_after = f.chain_not_after = T0 + 100 * DAY;
+        f.chain_not_before = T0 - DAY;
+        v = pr_decide_resumed(&p, &f, T0, NULL);
+        ok(v.reason == PR_REASON_NAME_MISMATCH, "resumed: the stored name result stands");
+    }
+    ok(pr_days_left_at(T0 + DAY - 1, T0) == 0 && pr_days_left_at(T0 + DAY, T0) == 1
+       && pr_days_left_at(T0 - 1, T0) == -1 && pr_days_left_at(T0 - 2 * DAY - 5, T0) == -2,
+       "days left: whole days, -1 once expired (as ASN1_TIME_diff)");
+    {
+        static const long long when[] = { 0, 951782400LL /* 2000-02-29 */, 1800000000LL,
+                                           4102444799LL /* 2099-12-31 23:59:59 */ };
+        size_t k;
+        int good = 1;
+
+        for (k = 0; k < sizeof(when) / sizeof(when[0]); ++k) {
+            ASN1_TIME *a = ASN1_TIME_set(NULL, (time_t)when[k]);
+            long long got = -1;
+
+            good &= a && pr_x509_unix_time(a, &got) == 0 && got == when[k];
+            ASN1_TIME_free(a);
+        }
+        ok(good, "certificate times as Unix seconds (UTCTime and GeneralizedTime)");
+    }
+    ok(pr_resume_max_proto(0x0303, 0x0303) == 0x0303, "resume TLS 1.2: capped at TLS 1.2");
+    ok(pr_resume_max_proto(0x0304, 0x0303) == 0, "resume TLS 1.3: no cap");
+    ok(pr_resume_max_proto(0x0303, 0x0304) == 0, "TLS 1.2 session under a TLS 1.3 floor: no cap");
 }
 
 /* ---- what a verdict means -------------------------------------------- */
@@ -515,17 +614,146 @@ static void test_startup(void)
     }
 }
 
+/* Stapled OCSP responses: status x mode x freshness -> reason. */
+static void test_ocsp(void)
+{
+    const long long now = 1800000000LL, H = 3600, D = 86400;
+    static const struct {
+        pr_ocsp_mode mode;
+        pr_staple_status st;
+        long long this_off, next_off;   /* from now; next 0: none */
+        pr_reason want;
+        const char *what;
+    } t[] = {
+        { PR_OCSP_OFF,     PR_STAPLE_REVOKED,  -H, D, PR_REASON_NONE, "off: never a reason" },
+        { PR_OCSP_OFF,     PR_STAPLE_NONE,      0, 0, PR_REASON_NONE, "off: no staple is fine" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_GOOD,     -H, D, PR_REASON_NONE, "staple: fresh good" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_NONE,      0, 0, PR_REASON_NONE, "staple: none is accepted" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_UNKNOWN,  -H, D, PR_REASON_NONE, "staple: unknown is accepted" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_REVOKED,  -H, D, PR_REASON_REVOKED, "staple: revoked" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_REVOKED, -3*D, -2*D, PR_REASON_REVOKED, "staple: a stale revoked still revokes" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_UNUSABLE, -H, D, PR_REASON_OCSP, "staple: unverified refuses" },
+        { PR_OCSP_STAPLE,  PR_STAPLE_GOOD,   -3*D, -D, PR_REASON_OCSP, "staple: expired good refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,     -H, D, PR_REASON_NONE, "require: fresh good" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,     -H, 0, PR_REASON_NONE, "require: good without nextUpdate" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_NONE,      0, 0, PR_REASON_OCSP, "require: none refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_UNKNOWN,  -H, D, PR_REASON_OCSP, "require: unknown refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_UNUSABLE, -H, D, PR_REASON_OCSP, "require: unverified refuses" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_REVOKED,  -H, D, PR_REASON_REVOKED, "require: revoked" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,   -2*D, -H, PR_REASON_OCSP, "require: nextUpdate an hour ago" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,   -2*D, -60, PR_REASON_NONE, "require: nextUpdate a minute ago (skew)" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,     60, D, PR_REASON_NONE, "require: thisUpdate a minute ahead (skew)" },
+        { PR_OCSP_REQUIRE, PR_STAPLE_GOOD,      H, D, PR_REASON_OCSP, "require: thisUpdate an hour ahead" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_staple s;
+        const char *why = NULL;
+        pr_reason r;
+
+        s.status = t[i].st;
+        s.this_update = now + t[i].this_off;
+        s.next_update = t[i].next_off ? now + t[i].next_off : 0;
+        r = pr_ocsp_reason(t[i].mode, &s, now, &why);
+        ok(r == t[i].want && why && *why, "ocsp: %s (got %s: %s)", t[i].what,
+           pr_reason_name(r), why ? why : "(null)");
+    }
+    is_str(pr_reason_name(PR_REASON_OCSP), "ocsp", "the reason is named ocsp");
+
+    /* Freshness windows, edges included. */
+    is_int(pr_freshness(now, now + D, now, 0), 0, "fresh: thisUpdate now");
+    is_int(pr_freshness(now + 1, now + D, now, 0), 1, "not yet: a second ahead, no skew");
+    is_int(pr_freshness(now + 300, now + D, now, 300), 0, "skew edge: 300 s ahead");
+    is_int(pr_freshness(now + 301, now + D, now, 300), 1, "skew edge: 301 s ahead");
+    is_int(pr_freshness(now - D, now - 300, now, 300), 0, "skew edge: nextUpdate 300 s ago");
+    is_int(pr_freshness(now - D, now - 301, now, 300), 2, "skew edge: nextUpdate 301 s ago");
+    is_int(pr_freshness(now - D, 0, now, 300), 0, "no nextUpdate: fresh");
+
+    /* CRL nextUpdate: fresh, the warning day, stale. */
+    is_int(pr_crl_state(now + 2 * D, now), 0, "crl: two days left");
+    is_int(pr_crl_state(now + D, now), 0, "crl: exactly a day left: no warning yet");
+    is_int(pr_crl_state(now + D - 1, now), 1, "crl: under a day: warning");
+    is_int(pr_crl_state(now, now), 1, "crl: nextUpdate now: warning");
+    is_int(pr_crl_state(now - 1, now), 2, "crl: past nextUpdate: stale");
+    is_int(pr_crl_state(0, now), 0, "crl: no nextUpdate");
+}
+
+static void test_address(void)
+{
+    static const struct {
+        pr_policy mode;
+        int tls, disable, ttl;
+        const char *host;
+        int code;
+        const char *what;
+    } t[] = {
+        { PR_POLICY_ENFORCE, 1, 1, 0, "backend.example", 17, "TLS, disablereuse, no addressttl: note" },
+        { PR_POLICY_AUDIT, 1, 1, 0, "backend.example", 17, "the same under audit" },
+        { PR_POLICY_ENFORCE, 1, 1, 1, "backend.example", 0, "addressttl set: nothing" },
+        { PR_POLICY_ENFORCE, 1, 0, 0, "backend.example", 0, "pooled connections: nothing" },
+        { PR_POLICY_ENFORCE, 0, 1, 0, "backend.example", 0, "plaintext: not the module's" },
+        { PR_POLICY_OFF, 1, 1, 0, "backend.example", 0, "policy off: nothing" },
+        { PR_POLICY_ENFORCE, 1, 1, 0, "127.0.0.1", 0, "an IPv4 literal is never resolved" },
+        { PR_POLICY_ENFORCE, 1, 1, 0, "::1", 0, "nor an IPv6 literal" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
+        pr_resolved p = base(t[i].mode, PR_VERIFY_CHAIN);
+        pr_finding f = pr_address_finding(&p, t[i].tls, t[i].disable, t[i].ttl, t[i].host,
+                                          strlen(t[i].host));
+
+        ok(f.code == t[i].code && !f.error, "address: %s (got %d)", t[i].what, f.code);
+    }
+}
+
+/* ---- stream routes ---------------------------------------------- */
+
+static void test_routes(void)
+{
+    static const char *const m[] = { "a.test", "*.b.test", "*.x.b.test", "default", "c.test" };
+    static const char *const nodef[] = { "a.test", "*.b.test" };
+    static const struct { const char *sni; int want; const char *what; } rows[] = {
+        { "a.test", 0, "exact name" },
+        { "A.TEST", 0, "exact name, case-insensitive" },
+        { "c.test", 4, "exact name after default" },
+        { "w.b.test", 1, "*.domain: one label" },
+        { "v.w.b.test", 1, "*.domain: any depth" },
+        { "y.x.b.test", 2, "the longest *.domain wins" },
+        { "b.test", 3, "*.b.test does not match b.test itself: default" },
+        { "xb.test", 3, "*.b.test does not match xb.test: default" },
+        { "other.test", 3, "unknown name: default" },
+        { "", 3, "no SNI: default" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        is_int(pr_route_pick(m, 5, rows[i].sni, strlen(rows[i].sni)), rows[i].want,
+               "route: %s (%s)", rows[i].what, rows[i].sni);
+    }
+    is_int(pr_route_pick(m, 5, NULL, 0), 3, "route: NULL SNI goes to default");
+    is_int(pr_route_pick(nodef, 2, NULL, 0), -1, "route: no SNI, no default: none");
+    is_int(pr_route_pick(nodef, 2, "z.test", 6), -1, "route: unknown name, no default: none");
+    is_int(pr_route_pick(nodef, 2, "q.b.test", 8), 1, "route: *.domain without default");
+    is_int(pr_route_pick(m, 0, "a.test", 6), -1, "route: no routes: none");
+}
+
 int main(void)
 {
+    test_ocsp();
     test_defaults();
     test_precedence();
     test_names();
     test_pins();
     test_verdict();
+    test_resumed();
     test_outcome();
     test_cross_product();
     test_pooled();
     test_startup();
     test_wire();
+    test_address();
+    test_routes();
     return done_testing();
 }
