@@ -6,7 +6,7 @@
 #      "### Name" heading in the README's directive reference, and every
 #      heading there names a registered directive;
 #   2. every log tag (PRE(nnnn) in the sources, and the start-up finding
-#      codes of pr_startup_finding, logged as PRE%04d) is used at one call
+#      codes of pr_decide.c's findings, logged as PRE%04d) is used at one call
 #      site only (exceptions listed below, with why) and has a row
 #      "| `PREnnnn` | ..." in the README's tag table; every row there is a
 #      tag of the code;
@@ -50,8 +50,9 @@ check_tree() {
     local uses tags table
     uses=$(grep -ho 'PRE([0-9]\{4\})' "$src"/*.c | sed 's/PRE(\([0-9]*\))/PRE\1/')
     # start-up findings: "f.code = N;" in pr_decide.c, logged as PRE%04d
-    uses+=$'\n'$(grep -ho 'f\.code = [0-9]*;' "$src"/pr_decide.c \
-                 | sed 's/f\.code = \([0-9]*\);/\1/' | while read -r n; do printf 'PRE%04d\n' "$n"; done)
+    uses+=$'\n'$( { grep -ho 'f\.code = [0-9]*;' "$src"/pr_decide.c | sed 's/f\.code = \([0-9]*\);/\1/';
+                   grep -ho 'finding(pol, [0-9]*,' "$src"/pr_decide.c | sed 's/finding(pol, \([0-9]*\),/\1/'; } \
+                 | while read -r n; do printf 'PRE%04d\n' "$n"; done)
     tags=$(grep -v '^$' <<<"$uses" | sort -u)
     for t in $(grep -v '^$' <<<"$uses" | sort | uniq -d); do
         grep -qw "$t" <<<"$MULTI_OK" || say "log tag $t is used at more than one call site"

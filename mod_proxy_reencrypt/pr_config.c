@@ -1,5 +1,5 @@
 /*
- * pr_config.c: directives, create/merge, and the trust stores.
+ * pr_config.c: directives, create/merge (what they load: pr_config_load.c).
  *
  * Every value is parsed here, at configuration time, by the pure core:
  * a bad value stops start-up with Apache's "Syntax error on line N of
@@ -17,6 +17,7 @@
 
 #include "pr_x509.h"
 #include "pr_stream.h"
+#include <arpa/inet.h>
 
 void *pr_create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -96,6 +97,7 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         m->origin[f] = add->origin[f] ? add->origin[f] : base->origin[f];
     }
     MERGE_INT(status_scope);
+    MERGE_PTR(status_scope_at);
     /* Names to strip add up: a <Proxy> section never un-strips a name. */
     if (add->strip && base->strip) {
         m->strip = apr_array_append(p, base->strip, add->strip);
@@ -140,96 +142,26 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
 }
 
 /* ------------------------------------------------------------------ */
-/* Trust stores: one X509_STORE per (CA file, CA path) pair and per    */
-/* configuration generation, loaded while the configuration is read    */
-/* (single-threaded) and shared read-only by every backend using it.    */
-
-static apr_hash_t *stores;              /* key "file\npath" -> X509_STORE */
-
-static apr_status_t store_cleanup(void *data)
-{
-    X509_STORE_free(data);
-    return APR_SUCCESS;
-}
-
-static apr_status_t stores_forget(void *data)
-{
-    (void)data;
-    stores = NULL;
-    return APR_SUCCESS;
-}
-
-static const char *openssl_error(apr_pool_t *p)
-{
-    char buf[256];
-    unsigned long e = ERR_peek_last_error();
-
-    if (!e) {
-        return "no certificate found";
-    }
-    ERR_error_string_n(e, buf, sizeof(buf));
-    ERR_clear_error();
-    return apr_pstrdup(p, buf);
-}
-
-static X509_STORE *store_load(apr_pool_t *p, const char *file, const char *path,
-                              const char **err)
-{
-    X509_STORE *st = X509_STORE_new();
-
-    ERR_clear_error();
-    if (!st) {
-        *err = "out of memory";
-        return NULL;
-    }
-    if (file && X509_STORE_load_file(st, file) != 1) {
-        *err = apr_psprintf(p, "cannot load CA certificates from '%s': %s", file,
-                            openssl_error(p));
-        X509_STORE_free(st);
-        return NULL;
-    }
-    if (path && X509_STORE_load_path(st, path) != 1) {
-        *err = apr_psprintf(p, "cannot use CA directory '%s': %s", path,
-                            openssl_error(p));
-        X509_STORE_free(st);
-        return NULL;
-    }
-    apr_pool_cleanup_register(p, st, store_cleanup, apr_pool_cleanup_null);
-    return st;
-}
-
-X509_STORE *pr_store_get(apr_pool_t *p, const char *file, const char *path,
-                         const char **err)
-{
-    const char *key;
-    X509_STORE *st;
-
-    if (!file && !path) {
-        return NULL;
-    }
-    if (!stores) {
-        stores = apr_hash_make(p);
-        apr_pool_cleanup_register(p, NULL, stores_forget, apr_pool_cleanup_null);
-    }
-    key = apr_pstrcat(p, file ? file : "", "\n", path ? path : "", NULL);
-    st = apr_hash_get(stores, key, APR_HASH_KEY_STRING);
-    if (!st && (st = store_load(p, file, path, err)) != NULL) {
-        apr_hash_set(stores, key, APR_HASH_KEY_STRING, st);
-    }
-    return st;
-}
-
-/* ------------------------------------------------------------------ */
 /* Directive handlers.                                                  */
+/*                                                                      */
+/* A single-valued directive met a second time in the same scope (one   */
+/* server, vhost or <Proxy> section) with another value is an error     */
+/* naming the first; the same value again is harmless. The list-valued  */
+/* ones (ExpectName, Pin, TrustedProxy) accumulate.                     */
 
 #define CONF(mc) ((pr_dir_conf *)(mc))
 
-/* Where a field was set, for the dump ("file:line"). */
-static const char *mark(cmd_parms *cmd, void *mc, pr_field f)
+static const char *where(cmd_parms *cmd)
 {
-    CONF(mc)->origin[f] = cmd->directive
+    return cmd->directive
         ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename, cmd->directive->line_num)
         : "(command line)";
+}
+
+/* Where a field was set, for the dump and for conflicts ("file:line"). */
+static const char *mark(cmd_parms *cmd, void *mc, pr_field f)
+{
+    CONF(mc)->origin[f] = where(cmd);
     return NULL;
 }
 
@@ -239,14 +171,39 @@ static const char *bad(cmd_parms *cmd, const char *fmt, const char *arg)
                        apr_psprintf(cmd->pool, fmt, arg), NULL);
 }
 
+/* at: where this scope set it before (NULL: not yet); same: the new
+ * value equals the old one. */
+static const char *conflict(cmd_parms *cmd, const char *at, int same, const char *arg)
+{
+    if (!at || same) {
+        return NULL;
+    }
+    return apr_psprintf(cmd->pool, "%s: '%s' conflicts with the value set at %s in the "
+                        "same scope (a single-valued directive; remove one)",
+                        cmd->cmd->name, arg, at);
+}
+
+/* The field's earlier value in this scope, if any. */
+#define SET_HERE(mc, f) (CONF(mc)->origin[f])
+
+static const char *set_keyword(cmd_parms *cmd, void *mc, pr_field f, int *field, int v,
+                               const char *arg)
+{
+    const char *err = conflict(cmd, SET_HERE(mc, f), *field == v, arg);
+    if (err) {
+        return err;
+    }
+    *field = v;
+    return mark(cmd, mc, f);
+}
+
 static const char *set_policy(cmd_parms *cmd, void *mc, const char *arg)
 {
     pr_policy v;
     if (pr_parse_policy(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of off, audit, enforce", arg);
     }
-    CONF(mc)->policy = v;
-    return mark(cmd, mc, PR_F_POLICY);
+    return set_keyword(cmd, mc, PR_F_POLICY, &CONF(mc)->policy, v, arg);
 }
 
 static const char *set_require_tls(cmd_parms *cmd, void *mc, const char *arg)
@@ -255,8 +212,7 @@ static const char *set_require_tls(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_onoff(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of on, off", arg);
     }
-    CONF(mc)->require_tls = v;
-    return mark(cmd, mc, PR_F_REQUIRE_TLS);
+    return set_keyword(cmd, mc, PR_F_REQUIRE_TLS, &CONF(mc)->require_tls, v, arg);
 }
 
 static const char *set_verify(cmd_parms *cmd, void *mc, const char *arg)
@@ -265,14 +221,15 @@ static const char *set_verify(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_verify(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of chain, pin, off", arg);
     }
-    CONF(mc)->verify = v;
-    return mark(cmd, mc, PR_F_VERIFY);
+    return set_keyword(cmd, mc, PR_F_VERIFY, &CONF(mc)->verify, v, arg);
 }
 
 static const char *set_ca(cmd_parms *cmd, void *mc, const char *arg)
 {
+    pr_dir_conf *c = mc;
     int is_file = cmd->info != NULL;
     const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *had = is_file ? c->ca_file : c->ca_path;
     const char *err = NULL;
     apr_finfo_t fi;
 
@@ -284,17 +241,23 @@ static const char *set_ca(cmd_parms *cmd, void *mc, const char *arg)
         return bad(cmd, is_file ? "'%s' is not a readable file"
                                 : "'%s' is not a readable directory", path);
     }
+    /* File and path are one setting, but each is single-valued. */
+    if ((err = conflict(cmd, had ? c->origin[PR_F_CA] : NULL, had && !strcmp(had, path),
+                        arg)) != NULL) {
+        return err;
+    }
     if (is_file) {
-        CONF(mc)->ca_file = path;
+        c->ca_file = path;
     }
     else {
-        CONF(mc)->ca_path = path;
+        c->ca_path = path;
     }
-    /* Load it now: an unreadable or empty bundle fails start-up here,
-     * and the loaded store is shared with every other user of the file.
-     * A scope naming both a file and a path gets the store of both. */
-    CONF(mc)->store = pr_store_get(cmd->pool, CONF(mc)->ca_file, CONF(mc)->ca_path, &err);
-    if (!CONF(mc)->store) {
+    /* Load it now: an unreadable or empty bundle, a file of CRLs only or
+     * a directory with no hashed certificate fails start-up here, and
+     * the loaded store is shared with every other user of the file. A
+     * scope naming both a file and a path gets the store of both. */
+    c->store = pr_store_get(cmd->pool, c->ca_file, c->ca_path, &err);
+    if (!c->store) {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
     }
     return mark(cmd, mc, PR_F_CA);
@@ -302,19 +265,41 @@ static const char *set_ca(cmd_parms *cmd, void *mc, const char *arg)
 
 static const char *set_depth(cmd_parms *cmd, void *mc, const char *arg)
 {
+    pr_dir_conf *c = mc;
+    const char *err;
     long v;
+
     if (pr_parse_uint(arg, strlen(arg), 0, PR_MAX_DEPTH, &v)) {
         return bad(cmd, "'%s' is not a number of CA certificates from 0 to 100", arg);
     }
-    CONF(mc)->depth = v;
+    if ((err = conflict(cmd, SET_HERE(mc, PR_F_DEPTH), c->depth == v, arg)) != NULL) {
+        return err;
+    }
+    c->depth = v;
     return mark(cmd, mc, PR_F_DEPTH);
+}
+
+/* A name for ExpectName or SNI: neither a keyword nor malformed. */
+static const char *check_name(cmd_parms *cmd, const char *arg, int *kind)
+{
+    if (pr_name_is_keyword(arg, strlen(arg))) {
+        return bad(cmd, "'%s' is a keyword, not a name (these words are refused where a "
+                   "name is expected)", arg);
+    }
+    *kind = pr_classify_name(arg, strlen(arg), 0);
+    return NULL;
 }
 
 static const char *set_expect(cmd_parms *cmd, void *mc, const char *arg)
 {
     pr_dir_conf *c = mc;
+    const char *err;
+    int kind;
 
-    if (pr_classify_name(arg, strlen(arg), 0) == PR_NAME_INVALID) {
+    if ((err = check_name(cmd, arg, &kind)) != NULL) {
+        return err;
+    }
+    if (kind == PR_NAME_INVALID) {
         return bad(cmd, "'%s' is neither a DNS name nor an IP address", arg);
     }
     if (!c->expect) {
@@ -327,32 +312,42 @@ static const char *set_expect(cmd_parms *cmd, void *mc, const char *arg)
 static const char *set_sni(cmd_parms *cmd, void *mc, const char *arg)
 {
     pr_dir_conf *c = mc;
-    int kind;
+    const char *err, *name = NULL;
+    int kind, v;
 
     if (!strcasecmp(arg, "auto")) {
-        c->sni = PR_SNI_AUTO;
-        return mark(cmd, mc, PR_F_SNI);
+        v = PR_SNI_AUTO;
     }
-    if (!strcasecmp(arg, "off")) {
-        c->sni = PR_SNI_OFF;
-        return mark(cmd, mc, PR_F_SNI);
+    else if (!strcasecmp(arg, "off")) {
+        v = PR_SNI_OFF;
     }
-    kind = pr_classify_name(arg, strlen(arg), 0);
-    if (kind == 4 || kind == 6) {
-        return bad(cmd, "'%s' is an IP address; RFC 6066 does not allow IP "
-                   "literals in SNI (use ProxyReencryptExpectName for IPs)", arg);
+    else {
+        if ((err = check_name(cmd, arg, &kind)) != NULL) {
+            return err;
+        }
+        if (kind == 4 || kind == 6) {
+            return bad(cmd, "'%s' is an IP address; RFC 6066 does not allow IP "
+                       "literals in SNI (use ProxyReencryptExpectName for IPs)", arg);
+        }
+        if (kind != PR_NAME_DNS) {
+            return bad(cmd, "'%s' is not auto, off or a DNS name", arg);
+        }
+        v = PR_SNI_NAME;
+        name = apr_pstrdup(cmd->pool, arg);
     }
-    if (kind != PR_NAME_DNS) {
-        return bad(cmd, "'%s' is not auto, off or a DNS name", arg);
+    if ((err = conflict(cmd, SET_HERE(mc, PR_F_SNI), c->sni == v &&
+                        (v != PR_SNI_NAME || !strcasecmp(c->sni_name, name)), arg)) != NULL) {
+        return err;
     }
-    c->sni = PR_SNI_NAME;
-    c->sni_name = apr_pstrdup(cmd->pool, arg);
+    c->sni = v;
+    c->sni_name = name;
     return mark(cmd, mc, PR_F_SNI);
 }
 
 static const char *set_expiry(cmd_parms *cmd, void *mc, const char *w, const char *r)
 {
     pr_dir_conf *c = mc;
+    const char *err;
     long warn, refuse = PR_DEFAULT_REFUSE_DAYS;
 
     if (pr_parse_uint(w, strlen(w), 0, PR_MAX_DAYS, &warn)) {
@@ -364,6 +359,11 @@ static const char *set_expiry(cmd_parms *cmd, void *mc, const char *w, const cha
     if (refuse > warn) {
         return apr_psprintf(cmd->pool, "%s: refuse-days (%ld) must not exceed "
                             "warn-days (%ld)", cmd->cmd->name, refuse, warn);
+    }
+    if ((err = conflict(cmd, SET_HERE(mc, PR_F_EXPIRY),
+                        c->warn_days == warn && c->refuse_days == refuse,
+                        r ? apr_pstrcat(cmd->pool, w, " ", r, NULL) : w)) != NULL) {
+        return err;
     }
     c->warn_days = warn;
     c->refuse_days = refuse;
@@ -386,34 +386,23 @@ static const char *set_pin(cmd_parms *cmd, void *mc, const char *arg)
     return mark(cmd, mc, PR_F_PINS);
 }
 
-static apr_status_t crls_cleanup(void *data)
-{
-    sk_X509_CRL_pop_free(data, X509_CRL_free);
-    return APR_SUCCESS;
-}
-
 static const char *set_crl_file(cmd_parms *cmd, void *mc, const char *arg)
 {
     pr_dir_conf *c = mc;
     const char *path = ap_server_root_relative(cmd->pool, arg);
-    STACK_OF(X509_CRL) *crls;
-    X509_CRL *crl;
-    BIO *bio;
+    const char *err;
+    STACK_OF(X509_CRL) *crls = NULL;
 
-    if (!path || !(bio = BIO_new_file(path, "r"))) {
+    if (!path) {
         return bad(cmd, "cannot read '%s'", arg);
     }
-    crls = sk_X509_CRL_new_null();
-    while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
-        sk_X509_CRL_push(crls, crl);
+    if ((err = conflict(cmd, SET_HERE(mc, PR_F_CRL_FILE),
+                        c->crl_file && !strcmp(c->crl_file, path), arg)) != NULL) {
+        return err;
     }
-    BIO_free(bio);
-    ERR_clear_error();
-    if (sk_X509_CRL_num(crls) == 0) {
-        sk_X509_CRL_free(crls);
-        return bad(cmd, "'%s' contains no PEM CRL", path);
+    if ((err = pr_crls_load(cmd->pool, path, &crls)) != NULL) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
     }
-    apr_pool_cleanup_register(cmd->pool, crls, crls_cleanup, apr_pool_cleanup_null);
     c->crl_file = path;
     c->crls = crls;
     return mark(cmd, mc, PR_F_CRL_FILE);
@@ -425,8 +414,7 @@ static const char *set_crl_check(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_crl_check(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of none, leaf, chain", arg);
     }
-    CONF(mc)->crl_check = v;
-    return mark(cmd, mc, PR_F_CRL_CHECK);
+    return set_keyword(cmd, mc, PR_F_CRL_CHECK, &CONF(mc)->crl_check, v, arg);
 }
 
 static const char *set_fwd(cmd_parms *cmd, void *mc, const char *arg)
@@ -435,28 +423,28 @@ static const char *set_fwd(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_fwd_mode(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of xff, rfc7239, both, off", arg);
     }
-    CONF(mc)->fwd_mode = v;
-    return mark(cmd, mc, PR_F_FORWARDED);
+    return set_keyword(cmd, mc, PR_F_FORWARDED, &CONF(mc)->fwd_mode, v, arg);
 }
 
 static const char *set_trusted(cmd_parms *cmd, void *mc, const char *arg)
 {
     pr_dir_conf *c = mc;
-    char *ip = apr_pstrdup(cmd->temp_pool, arg);
-    char *mask = strchr(ip, '/');
+    pr_cidr cidr;
+    const char *why = NULL;
+    char ip[64], bits[8];
     apr_ipsubnet_t *sub;
-    apr_status_t rv;
 
-    if (mask) {
-        *mask++ = '\0';
+    /* The pure core checks it strictly (a contiguous mask, no host bit,
+     * not every address); APR then gets it in a form it cannot read
+     * otherwise. */
+    if (pr_parse_cidr(arg, strlen(arg), &cidr, &why)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' %s", cmd->cmd->name, arg, why);
     }
-    /* apr_ipsubnet_create accepts only IP literals when given a mask, and
-     * names no host: a hostname here is refused, as it should be. */
-    if (pr_classify_name(ip, strlen(ip), 0) != 4 && pr_classify_name(ip, strlen(ip), 0) != 6) {
+    if (!inet_ntop(cidr.family == 4 ? AF_INET : AF_INET6, cidr.addr, ip, sizeof(ip))) {
         return bad(cmd, "'%s' is not an IP address or CIDR block", arg);
     }
-    rv = apr_ipsubnet_create(&sub, ip, mask, cmd->pool);
-    if (rv != APR_SUCCESS) {
+    apr_snprintf(bits, sizeof(bits), "%d", cidr.prefix);
+    if (apr_ipsubnet_create(&sub, ip, bits, cmd->pool) != APR_SUCCESS) {
         return bad(cmd, "'%s' is not a valid CIDR block", arg);
     }
     if (!c->trusted) {
@@ -483,96 +471,6 @@ static const char *set_strip(cmd_parms *cmd, void *mc, const char *arg)
     return NULL;
 }
 
-/* Client certificates: one load per (cert, key) pair and generation. */
-static apr_hash_t *client_certs;
-
-static apr_status_t forget_hash(void *data)
-{
-    *(apr_hash_t **)data = NULL;
-    return APR_SUCCESS;
-}
-
-static apr_status_t client_cert_cleanup(void *data)
-{
-    pr_client_cert *cc = data;
-    X509_free(cc->leaf);
-    sk_X509_pop_free(cc->chain, X509_free);
-    EVP_PKEY_free(cc->key);
-    return APR_SUCCESS;
-}
-
-static const char *load_client_cert(cmd_parms *cmd, const char *cert_file,
-                                    const char *key_file, pr_client_cert **out)
-{
-    const char *key = apr_pstrcat(cmd->temp_pool, cert_file, "\n", key_file, NULL);
-    pr_client_cert *cc;
-    X509 *x;
-    BIO *bio;
-
-    if (!client_certs) {
-        client_certs = apr_hash_make(cmd->pool);
-        apr_pool_cleanup_register(cmd->pool, &client_certs, forget_hash,
-                                  apr_pool_cleanup_null);
-    }
-    if ((cc = apr_hash_get(client_certs, key, APR_HASH_KEY_STRING)) != NULL) {
-        *out = cc;
-        return NULL;
-    }
-    cc = apr_pcalloc(cmd->pool, sizeof(*cc));
-    cc->cert_file = cert_file;
-    cc->key_file = key_file;
-    cc->chain = sk_X509_new_null();
-    apr_pool_cleanup_register(cmd->pool, cc, client_cert_cleanup, apr_pool_cleanup_null);
-
-    ERR_clear_error();
-    if (!(bio = BIO_new_file(cert_file, "r"))) {
-        return apr_psprintf(cmd->pool, "%s: cannot read certificate file '%s'",
-                            cmd->cmd->name, cert_file);
-    }
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if (!cc->leaf) {
-            cc->leaf = x;
-        }
-        else {
-            sk_X509_push(cc->chain, x);
-        }
-    }
-    BIO_free(bio);
-    ERR_clear_error();
-    if (!cc->leaf) {
-        return apr_psprintf(cmd->pool, "%s: '%s' contains no PEM certificate",
-                            cmd->cmd->name, cert_file);
-    }
-    if (!(bio = BIO_new_file(key_file, "r"))) {
-        return apr_psprintf(cmd->pool, "%s: cannot read key file '%s'",
-                            cmd->cmd->name, key_file);
-    }
-    cc->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    ERR_clear_error();
-    if (!cc->key) {
-        return apr_psprintf(cmd->pool, "%s: '%s' contains no (unencrypted) PEM private key",
-                            cmd->cmd->name, key_file);
-    }
-    if (X509_check_private_key(cc->leaf, cc->key) != 1) {
-        ERR_clear_error();
-        return apr_psprintf(cmd->pool, "%s: the key in '%s' does not match the "
-                            "certificate in '%s'", cmd->cmd->name, key_file, cert_file);
-    }
-    if (X509_cmp_current_time(X509_get0_notBefore(cc->leaf)) > 0) {
-        return apr_psprintf(cmd->pool, "%s: the certificate in '%s' is not valid yet",
-                            cmd->cmd->name, cert_file);
-    }
-    cc->days_left = pr_x509_days_left(cc->leaf);
-    if (cc->days_left < 0) {
-        return apr_psprintf(cmd->pool, "%s: the certificate in '%s' has expired",
-                            cmd->cmd->name, cert_file);
-    }
-    apr_hash_set(client_certs, apr_pstrdup(cmd->pool, key), APR_HASH_KEY_STRING, cc);
-    *out = cc;
-    return NULL;
-}
-
 static const char *set_client_cert(cmd_parms *cmd, void *mc, const char *cert,
                                    const char *key)
 {
@@ -580,20 +478,25 @@ static const char *set_client_cert(cmd_parms *cmd, void *mc, const char *cert,
     const char *cert_file = ap_server_root_relative(cmd->pool, cert);
     const char *key_file = key ? ap_server_root_relative(cmd->pool, key) : cert_file;
     const char *err;
+    pr_client_cert *cc = NULL;
     long warn;
 
     if (!cert_file || !key_file) {
         return bad(cmd, "invalid path '%s'", key ? key : cert);
     }
-    if ((err = load_client_cert(cmd, cert_file, key_file, &c->client)) != NULL) {
+    if ((err = pr_client_cert_load(cmd->pool, cmd->temp_pool, cert_file, key_file, &cc))) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
+    }
+    if ((err = conflict(cmd, SET_HERE(mc, PR_F_CLIENT_CERT), c->client == cc,
+                        key ? apr_pstrcat(cmd->pool, cert, " ", key, NULL) : cert))) {
         return err;
     }
+    c->client = cc;
     warn = c->warn_days != PR_UNSET ? c->warn_days : PR_DEFAULT_WARN_DAYS;
     if (c->client->days_left < warn) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL, PRE(0020)
                      "%s: the client certificate in '%s' expires in %ld days "
-                     "(%s line %d)", cmd->cmd->name, cert_file, c->client->days_left,
-                     cmd->directive->filename, cmd->directive->line_num);
+                     "(%s)", cmd->cmd->name, cert_file, c->client->days_left, where(cmd));
     }
     return mark(cmd, mc, PR_F_CLIENT_CERT);
 }
@@ -604,8 +507,7 @@ static const char *set_min_proto(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_min_protocol(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of TLSv1.2, TLSv1.3", arg);
     }
-    CONF(mc)->min_proto = v;
-    return mark(cmd, mc, PR_F_MIN_PROTO);
+    return set_keyword(cmd, mc, PR_F_MIN_PROTO, &CONF(mc)->min_proto, v, arg);
 }
 
 static const char *set_session_cache(cmd_parms *cmd, void *mc, const char *arg)
@@ -614,18 +516,16 @@ static const char *set_session_cache(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_onoff(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of on, off", arg);
     }
-    CONF(mc)->session_cache = v;
-    return mark(cmd, mc, PR_F_SESSION_CACHE);
+    return set_keyword(cmd, mc, PR_F_SESSION_CACHE, &CONF(mc)->session_cache, v, arg);
 }
 
 static const char *set_proxy_protocol(cmd_parms *cmd, void *mc, const char *arg)
 {
-    pr_dir_conf *c = mc;
-    if (!strcasecmp(arg, "off")) c->proxy_protocol = 0;
-    else if (!strcasecmp(arg, "v1")) c->proxy_protocol = 1;
-    else if (!strcasecmp(arg, "v2")) c->proxy_protocol = 2;
-    else return bad(cmd, "'%s' is not one of off, v1, v2", arg);
-    return mark(cmd, mc, PR_F_PROXY_PROTOCOL);
+    int v;
+    if (pr_parse_proxy_protocol(arg, strlen(arg), &v)) {
+        return bad(cmd, "'%s' is not one of off, v1, v2", arg);
+    }
+    return set_keyword(cmd, mc, PR_F_PROXY_PROTOCOL, &CONF(mc)->proxy_protocol, v, arg);
 }
 
 static const char *set_ocsp(cmd_parms *cmd, void *mc, const char *arg)
@@ -634,8 +534,7 @@ static const char *set_ocsp(cmd_parms *cmd, void *mc, const char *arg)
     if (pr_parse_ocsp(arg, strlen(arg), &v)) {
         return bad(cmd, "'%s' is not one of off, staple, require", arg);
     }
-    CONF(mc)->ocsp = v;
-    return mark(cmd, mc, PR_F_OCSP);
+    return set_keyword(cmd, mc, PR_F_OCSP, &CONF(mc)->ocsp, (int)v, arg);
 }
 
 #define PR_CTX (RSRC_CONF | PROXY_CONF)

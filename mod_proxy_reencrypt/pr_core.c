@@ -109,6 +109,12 @@ int pr_parse_min_protocol(const char *s, size_t len, int *out)
     return lookup(s, len, t, out);
 }
 
+int pr_parse_proxy_protocol(const char *s, size_t len, int *out)
+{
+    static const kw t[] = { { "off", 0 }, { "v1", 1 }, { "v2", 2 }, { NULL, 0 } };
+    return lookup(s, len, t, out);
+}
+
 int pr_parse_uint(const char *s, size_t len, long min, long max, long *out)
 {
     long v = 0;
@@ -130,16 +136,20 @@ int pr_parse_uint(const char *s, size_t len, long min, long max, long *out)
     return 0;
 }
 
-static int ip_literal(const char *s, size_t len)
+/* 4 or 6 for an IP literal (filling addr when not NULL), else 0. */
+static int ip_parse(const char *s, size_t len, unsigned char *addr)
 {
     char buf[64];
-    unsigned char addr[16];
+    unsigned char scratch[16];
 
-    if (len == 0 || len >= sizeof(buf)) {
+    if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len)) {
         return 0;
     }
     memcpy(buf, s, len);
     buf[len] = '\0';
+    if (!addr) {
+        addr = scratch;
+    }
     if (inet_pton(AF_INET, buf, addr) == 1) {
         return 4;
     }
@@ -147,6 +157,11 @@ static int ip_literal(const char *s, size_t len)
         return 6;
     }
     return 0;
+}
+
+static int ip_literal(const char *s, size_t len)
+{
+    return ip_parse(s, len, NULL);
 }
 
 /* LDH label check: what no library offers for validating a configured
@@ -168,9 +183,26 @@ static int ldh_label(const char *s, size_t len)
     return 1;
 }
 
+/* A last label a resolver would take for a number: all digits, or 0x
+ * followed by hex digits (inet_aton's forms). */
+static int numeric_label(const char *s, size_t len)
+{
+    size_t i = 0;
+    int hex = len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+    for (i = hex ? 2 : 0; i < len; ++i) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') ||
+              (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))))) {
+            return 0;
+        }
+    }
+    return len > 0;
+}
+
 int pr_classify_name(const char *s, size_t len, int allow_wildcard)
 {
-    size_t start = 0, i;
+    size_t start = 0, i, last;
     int v = ip_literal(s, len);
 
     if (v) {
@@ -180,6 +212,11 @@ int pr_classify_name(const char *s, size_t len, int allow_wildcard)
         --len;
     }
     if (len == 0 || len > 253) {
+        return PR_NAME_INVALID;
+    }
+    for (last = len; last > 0 && s[last - 1] != '.'; --last) {
+    }
+    if (numeric_label(s + last, len - last)) {
         return PR_NAME_INVALID;
     }
     if (allow_wildcard && len > 2 && s[0] == '*' && s[1] == '.') {
@@ -194,6 +231,106 @@ int pr_classify_name(const char *s, size_t len, int allow_wildcard)
         }
     }
     return PR_NAME_DNS;
+}
+
+int pr_name_is_keyword(const char *s, size_t len)
+{
+    static const char *const words[] = { "on", "off", "yes", "no", "true", "false",
+                                         "none", "default", "auto", "enable", "enabled",
+                                         "disable", "disabled", "null", NULL };
+    size_t i;
+
+    for (i = 0; words[i]; ++i) {
+        if (word_is(s, len, words[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Decimal prefix length: digits only, no leading zero, at most max. */
+static int prefix_len(const char *s, size_t len, int max)
+{
+    long v;
+
+    if (len > 1 && s[0] == '0') {
+        return -1;
+    }
+    if (pr_parse_uint(s, len, 0, max, &v)) {
+        return -1;
+    }
+    return (int)v;
+}
+
+/* The prefix length of a contiguous IPv4 netmask, or -1. */
+static int netmask_len(const unsigned char m[4])
+{
+    unsigned long v = ((unsigned long)m[0] << 24) | ((unsigned long)m[1] << 16)
+                    | ((unsigned long)m[2] << 8) | m[3];
+    unsigned long inv = ~v & 0xffffffffUL;
+    int n = 0;
+
+    if (inv & (inv + 1)) {
+        return -1;          /* the zero bits are not one run at the end */
+    }
+    while (v & 0x80000000UL) {
+        ++n;
+        v = (v << 1) & 0xffffffffUL;
+    }
+    return n;
+}
+
+int pr_parse_cidr(const char *s, size_t len, pr_cidr *out, const char **why)
+{
+    const char *slash = memchr(s, '/', len);
+    size_t alen = slash ? (size_t)(slash - s) : len;
+    int bits, i;
+
+    memset(out, 0, sizeof(*out));
+    out->family = ip_parse(s, alen, out->addr);
+    if (!out->family) {
+        *why = "is not an IP address or CIDR block (names are not allowed)";
+        return -1;
+    }
+    bits = out->family == 4 ? 32 : 128;
+    out->prefix = bits;
+    if (slash) {
+        const char *m = slash + 1;
+        size_t mlen = len - alen - 1;
+        unsigned char mask[16];
+
+        if (memchr(m, '.', mlen) && out->family == 4) {
+            if (ip_parse(m, mlen, mask) != 4) {
+                *why = "has a netmask that is not a dotted IPv4 netmask";
+                return -1;
+            }
+            if ((out->prefix = netmask_len(mask)) < 0) {
+                *why = "has a non-contiguous netmask (its one bits must come first)";
+                return -1;
+            }
+        }
+        else if ((out->prefix = prefix_len(m, mlen, bits)) < 0) {
+            *why = out->family == 4 ? "has a prefix length that is not a number from 0 to 32"
+                                    : "has a prefix length that is not a number from 0 to 128";
+            return -1;
+        }
+    }
+    for (i = 0; i < bits / 8; ++i) {
+        int keep = out->prefix - 8 * i;
+        unsigned char hostmask = keep >= 8 ? 0 : keep <= 0 ? 0xff
+                               : (unsigned char)(0xff >> keep);
+        if (out->addr[i] & hostmask) {
+            *why = "has host bits set beyond the prefix length (write the network "
+                   "address, e.g. 10.0.0.0/8)";
+            return -1;
+        }
+    }
+    if (out->prefix == 0) {
+        *why = "covers every address: trusting every peer's forwarded headers "
+               "defeats them (list your proxies' addresses)";
+        return -1;
+    }
+    return 0;
 }
 
 int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
@@ -224,6 +361,18 @@ int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
             return -1;
         }
     }
+    {
+        /* 256 bits in 43 characters: the last one's two low bits are
+         * unused and must be zero (RFC 4648 3.5: canonical encoding) */
+        static const char alpha[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *p = memchr(alpha, s[42], 64);
+        if (!p || ((p - alpha) & 3) != 0) {
+            *why = "the pin is not canonical base64 (the character before '=' has "
+                   "bits set that encode nothing)";
+            return -1;
+        }
+    }
     memcpy(b64, s, 44);
     b64[44] = '\0';
     if (EVP_DecodeBlock(buf, (const unsigned char *)b64, 44) != 33) {
@@ -241,26 +390,37 @@ int pr_scheme_is_tls(const char *s, size_t len)
 }
 
 /* The PROXY protocol has no library on Debian; this is its whole
- * encoder (haproxy's proxy-protocol.txt, sections 2.1 and 2.2). */
+ * encoder (haproxy's proxy-protocol.txt, sections 2.1 and 2.2). The
+ * addresses are parsed and written back in their canonical form (v1
+ * wants it: no leading zeros, one "::"), so that a header never exceeds
+ * the 107 bytes a receiver reads, whatever text the caller had. */
 int pr_proxy_header(int version, const char *src, unsigned sport,
                     const char *dst, unsigned dport,
                     unsigned char *out, size_t cap)
 {
     static const unsigned char sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
                                            0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
-    int fs = src ? ip_literal(src, strlen(src)) : 0;
-    int fd = dst ? ip_literal(dst, strlen(dst)) : 0;
+    unsigned char as[16], ad[16];
+    int fs = src ? ip_parse(src, strlen(src), as) : 0;
+    int fd = dst ? ip_parse(dst, strlen(dst), ad) : 0;
     int known = fs && fs == fd && sport <= 65535 && dport <= 65535;
+    size_t l = fs == 4 ? 4 : 16;
 
     if (version == 1) {
-        int n = known
+        char ts[INET6_ADDRSTRLEN], td[INET6_ADDRSTRLEN];
+        int af = fs == 4 ? AF_INET : AF_INET6, n;
+
+        if (known && (!inet_ntop(af, as, ts, sizeof(ts)) || !inet_ntop(af, ad, td, sizeof(td)))) {
+            return -1;
+        }
+        n = known
             ? snprintf((char *)out, cap, "PROXY %s %s %s %u %u\r\n",
-                       fs == 4 ? "TCP4" : "TCP6", src, dst, sport, dport)
+                       fs == 4 ? "TCP4" : "TCP6", ts, td, sport, dport)
             : snprintf((char *)out, cap, "PROXY UNKNOWN\r\n");
         return (n < 0 || (size_t)n >= cap) ? -1 : n;
     }
     else {
-        size_t alen = !known ? 0 : (fs == 4 ? 12 : 36);
+        size_t alen = !known ? 0 : 2 * l + 4;
         unsigned char *a = out + 16;
 
         if (cap < 16 + alen) {
@@ -272,11 +432,8 @@ int pr_proxy_header(int version, const char *src, unsigned sport,
         out[14] = (unsigned char)(alen >> 8);
         out[15] = (unsigned char)(alen & 0xff);
         if (known) {
-            int af = fs == 4 ? AF_INET : AF_INET6;
-            size_t l = fs == 4 ? 4 : 16;
-            if (inet_pton(af, src, a) != 1 || inet_pton(af, dst, a + l) != 1) {
-                return -1;
-            }
+            memcpy(a, as, l);
+            memcpy(a + l, ad, l);
             a[2 * l] = (unsigned char)(sport >> 8);
             a[2 * l + 1] = (unsigned char)(sport & 0xff);
             a[2 * l + 2] = (unsigned char)(dport >> 8);

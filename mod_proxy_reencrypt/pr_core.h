@@ -79,6 +79,9 @@ int pr_parse_fwd_mode(const char *s, size_t len, pr_fwd_mode *out);
 /* "TLSv1.2" -> 0x0303, "TLSv1.3" -> 0x0304 (the OpenSSL version numbers). */
 int pr_parse_min_protocol(const char *s, size_t len, int *out);
 
+/* ProxyReencryptProxyProtocol: off -> 0, v1 -> 1, v2 -> 2. */
+int pr_parse_proxy_protocol(const char *s, size_t len, int *out);
+
 /* A decimal integer in [min, max], nothing else (no sign, no spaces). */
 int pr_parse_uint(const char *s, size_t len, long min, long max, long *out);
 
@@ -88,7 +91,30 @@ int pr_parse_uint(const char *s, size_t len, long min, long max, long *out);
  * a leading "*." label is accepted), 0 for anything else. */
 #define PR_NAME_INVALID 0
 #define PR_NAME_DNS     1
+/* Not a DNS name either: a string with a NUL in it, and dotted-numeric
+ * strings that are no IP address ("256.1.1.1", "10.0.0", "0x7f.1"):
+ * the last label of a DNS name is never all digits (RFC 3696 section 2)
+ * nor a 0x number, which resolvers would read as an address. */
 int pr_classify_name(const char *s, size_t len, int allow_wildcard);
+
+/* Words that look like a setting, not a name, refused where a name is
+ * expected (ProxyReencryptSNI, ProxyReencryptExpectName): on, off, yes,
+ * no, true, false, none, default, auto, enable(d), disable(d), null,
+ * case-insensitive. Returns 1 for such a word. */
+int pr_name_is_keyword(const char *s, size_t len);
+
+/* ProxyReencryptTrustedProxy: an IPv4 or IPv6 address, alone (a /32 or
+ * /128) or followed by "/prefix" (decimal, no sign, no leading zero) or,
+ * for IPv4, "/dotted-netmask", which must be contiguous. The address may
+ * have no bit set beyond the prefix, and a block of every address (/0)
+ * is refused: trusting every peer's forwarded headers defeats them.
+ * Returns 0 and fills *out, or -1 with *why set to a static reason. */
+typedef struct {
+    int family;                 /* 4 or 6 */
+    unsigned char addr[16];     /* network order; 4 bytes used for IPv4 */
+    int prefix;                 /* 0..32 or 0..128 */
+} pr_cidr;
+int pr_parse_cidr(const char *s, size_t len, pr_cidr *out, const char **why);
 
 /* ProxyReencryptPin: "sha256//" followed by standard base64 of exactly
  * 32 bytes. Returns 0 and fills out[32], or -1 with *why set to a static

@@ -322,58 +322,71 @@ int pr_pooled_may_serve(const unsigned char had[PR_FP_LEN], const unsigned char 
     return memcmp(had, want, PR_FP_LEN) == 0;
 }
 
-pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor)
+static pr_finding finding(const pr_resolved *pol, int code, int error, pr_field about,
+                          const char *what)
 {
-    pr_finding f = { 0, 0, PR_REASON_NONE, NULL };
+    pr_finding f = { code, error, PR_REASON_NONE, what, about, pol->origin[about] };
+    return f;
+}
+
+pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor,
+                              int modssl_crls)
+{
+    pr_finding f = { 0, 0, PR_REASON_NONE, NULL, PR_F_POLICY, NULL };
+    int enforce = pol->policy == PR_POLICY_ENFORCE;
 
     if (pol->policy == PR_POLICY_OFF) {
         return f;
     }
     if (pol->verify == PR_VERIFY_PIN && pol->n_pins == 0) {
-        f.code = 10;
-        f.error = 1;
-        f.what = "ProxyReencryptVerify pin needs at least one ProxyReencryptPin";
-        return f;
+        return finding(pol, 10, 1, PR_F_VERIFY,
+                       "ProxyReencryptVerify pin needs at least one ProxyReencryptPin");
     }
-    if (pol->policy == PR_POLICY_ENFORCE && pol->verify == PR_VERIFY_OFF) {
-        f.code = 11;
-        f.error = 1;
-        f.what = "ProxyReencryptVerify off is not allowed under ProxyReencryptPolicy "
-                 "enforce (use pin for self-signed backends, or ProxyReencryptPolicy off "
-                 "to exempt it)";
-        return f;
+    if (enforce && pol->verify == PR_VERIFY_OFF) {
+        return finding(pol, 11, 1, PR_F_VERIFY,
+                       "ProxyReencryptVerify off is not allowed under ProxyReencryptPolicy "
+                       "enforce (use pin for self-signed backends, or ProxyReencryptPolicy off "
+                       "to exempt it)");
     }
     if (scheme_is_tls) {
-        if (pol->policy == PR_POLICY_ENFORCE && pol->verify == PR_VERIFY_CHAIN && !has_anchor) {
-            f.code = 14;
-            f.error = 1;
-            f.what = "has no trust anchor: set ProxyReencryptCACertificateFile (or "
-                     "mod_ssl's SSLProxyCACertificateFile), or pin it with "
-                     "ProxyReencryptVerify pin";
+        if (enforce && pol->verify == PR_VERIFY_CHAIN && !has_anchor) {
+            return finding(pol, 14, 1, PR_F_POLICY,
+                           "has no trust anchor: set ProxyReencryptCACertificateFile (or "
+                           "mod_ssl's SSLProxyCACertificateFile), or pin it with "
+                           "ProxyReencryptVerify pin");
+        }
+        /* Fail closed: a revocation check needs CRLs to check against.
+         * mod_ssl's are in mod_ssl's trust store, used only when the
+         * module has no store of its own. */
+        if (pol->verify != PR_VERIFY_OFF && pol->crl_check != PR_CRL_NONE && !pol->crls
+            && !(modssl_crls && !pol->store)) {
+            return finding(pol, 15, enforce, PR_F_CRL_CHECK,
+                           "checks revocation with no CRL source: set "
+                           "ProxyReencryptCARevocationFile (or mod_ssl's "
+                           "SSLProxyCARevocationFile/Path with mod_ssl's trust store), or "
+                           "ProxyReencryptCARevocationCheck none");
         }
         return f;
     }
     if (!pol->require_tls) {
         return f;
     }
-    f.reason = PR_REASON_PLAINTEXT;
-    if (pol->policy == PR_POLICY_ENFORCE) {
-        f.code = 12;
-        f.error = 1;
-        f.what = "is plaintext: ProxyReencryptPolicy enforce requires TLS; use https://, "
-                 "or exempt it with ProxyReencryptPolicy off in its <Proxy> section";
+    if (enforce) {
+        f = finding(pol, 12, 1, PR_F_POLICY,
+                    "is plaintext: ProxyReencryptPolicy enforce requires TLS; use https://, "
+                    "or exempt it with ProxyReencryptPolicy off in its <Proxy> section");
     }
     else {
-        f.code = 13;
-        f.what = "would be refused: reason=plaintext";
+        f = finding(pol, 13, 0, PR_F_REQUIRE_TLS, "would be refused: reason=plaintext");
     }
+    f.reason = PR_REASON_PLAINTEXT;
     return f;
 }
 
 pr_finding pr_address_finding(const pr_resolved *pol, int scheme_is_tls, int disablereuse,
                               int address_ttl_set, const char *host, size_t host_len)
 {
-    pr_finding f = { 0, 0, PR_REASON_NONE, NULL };
+    pr_finding f = { 0, 0, PR_REASON_NONE, NULL, PR_F_POLICY, NULL };
     int kind = host ? pr_classify_name(host, host_len, 0) : 0;
 
     if (pol->policy == PR_POLICY_OFF || !scheme_is_tls || !disablereuse || address_ttl_set

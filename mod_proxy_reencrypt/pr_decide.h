@@ -183,11 +183,16 @@ typedef struct {
     int error;                  /* 1: start-up fails; 0: a warning */
     pr_reason reason;           /* PR_REASON_PLAINTEXT for 0012/0013 */
     const char *what;           /* the explanation */
+    pr_field about;             /* the directive the finding is about */
+    const char *at;             /* its "file:line" (pol->origin), NULL: the default */
 } pr_finding;
 
 /* One static backend: its policy, whether its scheme is TLS, whether it
- * has any trust anchor (the module's or mod_ssl's). */
-pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor);
+ * has any trust anchor (the module's or mod_ssl's), and whether mod_ssl
+ * has CRLs for its vhost (SSLProxyCARevocationFile/Path; they count only
+ * while mod_ssl's trust store is the one in use). */
+pr_finding pr_startup_finding(const pr_resolved *pol, int scheme_is_tls, int has_anchor,
+                              int modssl_crls);
 
 /* A TLS backend whose every request opens a new connection
  * (disablereuse=On) without addressttl: mod_proxy resolves its name again

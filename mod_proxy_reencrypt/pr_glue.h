@@ -2,7 +2,8 @@
  * pr_glue.h: what the httpd-facing files of mod_proxy_reencrypt share.
  *
  * mod_proxy_reencrypt.c  module record and hook registration
- * pr_config.c            directives, create/merge, trust stores
+ * pr_config.c            directives, create/merge
+ * pr_config_load.c       trust stores, CRL files, client certificates
  * pr_tls*.c             mod_ssl side (see pr_tls.h)
  * pr_proxy.c             mod_proxy hooks: per-request context, start-up checks
  * pr_resolve.c           the resolved policy of a backend (precedence, caches)
@@ -70,6 +71,7 @@ typedef struct {
     const char *section;            /* the <Proxy> section's path, NULL for
                                        server/vhost (merged: the last one) */
     int status_scope;               /* pr_status_scope or PR_UNSET */
+    const char *status_scope_at;    /* "file:line" where this scope set it */
     apr_array_header_t *strip;      /* const char *: ProxyReencryptStripHeader
                                        names; merged as a union; NULL: none */
 } pr_dir_conf;
@@ -84,6 +86,12 @@ typedef struct pr_client_cert {
     EVP_PKEY *key;
     long days_left;
 } pr_client_cert;
+
+/* pr_config_load.c: each returns NULL, or why the file is unusable. */
+const char *pr_capath_check(apr_pool_t *p, const char *dir);
+const char *pr_crls_load(apr_pool_t *p, const char *path, STACK_OF(X509_CRL) **out);
+const char *pr_client_cert_load(apr_pool_t *p, apr_pool_t *ptemp, const char *cert_file,
+                                const char *key_file, pr_client_cert **out);
 
 void *pr_create_dir_conf(apr_pool_t *p, char *dir);
 void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);

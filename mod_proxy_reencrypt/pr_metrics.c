@@ -137,7 +137,8 @@ size_t pr_prom_escape(const char *s, size_t len, char *out, size_t cap)
             put(&k, "\\n", 2);
             ++i;
         }
-        else if ((n = utf8_seq(u + i, len - i)) == 0) {
+        else if (c == '\0' || (n = utf8_seq(u + i, len - i)) == 0) {
+            /* a NUL would end the value wherever C strings carry it */
             put(&k, "\xEF\xBF\xBD", 3);
             ++i;
         }

@@ -27,7 +27,8 @@ size_t pr_json_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* A label value of the Prometheus text exposition format (0.0.4):
  * backslash, double quote and line feed escaped as \\, \" and \n; bytes
- * that are not valid UTF-8 replaced by U+FFFD (the format is UTF-8). */
+ * that are not valid UTF-8, and NUL, replaced by U+FFFD (the format is
+ * UTF-8; a NUL would cut the value short in a C string). */
 size_t pr_prom_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* Worst case growth of the ?auto and HTML escapes: "\xHH" and "&quot;". */

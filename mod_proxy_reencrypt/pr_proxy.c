@@ -141,40 +141,49 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
 /* ------------------------------------------------------------------ */
 /* Start-up: every static backend against its effective policy.         */
 
-/* Does the configuration give mod_ssl proxy trust anchors for vhost s?
- * mod_ssl's own configuration is private to it and loaded only after
- * check_config, so this reads the configuration tree: an
- * SSLProxyCACertificateFile/Path at the top level, or anywhere inside
- * s's <VirtualHost> block. */
-static int has_directive(const ap_directive_t *d, int recurse)
+/* Does the configuration give mod_ssl proxy trust anchors (or CRLs) for
+ * vhost s? mod_ssl's own configuration is private to it and loaded only
+ * after check_config, so this reads the configuration tree: one of the
+ * two directives `names` at the top level, or anywhere inside s's
+ * <VirtualHost> block. */
+static int is_one_of(const ap_directive_t *d, const char *const *names)
+{
+    return !strcasecmp(d->directive, names[0]) || !strcasecmp(d->directive, names[1]);
+}
+
+static int has_directive(const ap_directive_t *d, int recurse, const char *const *names)
 {
     for (; d; d = d->next) {
-        if (!strcasecmp(d->directive, "SSLProxyCACertificateFile")
-            || !strcasecmp(d->directive, "SSLProxyCACertificatePath")) {
+        if (is_one_of(d, names)) {
             return 1;
         }
         if (d->first_child && (recurse || strcasecmp(d->directive, "<VirtualHost")) &&
             has_directive(d->first_child, recurse || !strcasecmp(d->directive, "<IfModule")
-                                          || !strcasecmp(d->directive, "<IfDefine"))) {
+                                          || !strcasecmp(d->directive, "<IfDefine"), names)) {
             return 1;
         }
     }
     return 0;
 }
 
-static int mod_ssl_has_anchors(server_rec *s)
+static int is_vhost_block(const ap_directive_t *d, server_rec *s)
+{
+    return !strcasecmp(d->directive, "<VirtualHost") && (unsigned)d->line_num == s->defn_line_number
+        && s->defn_name && d->filename && !strcmp(d->filename, s->defn_name);
+}
+
+static int mod_ssl_has(server_rec *s, const char *const *names)
 {
     const ap_directive_t *d;
 
     /* Top level (with <IfModule>/<IfDefine>, not other vhosts). */
     for (d = ap_conftree; d; d = d->next) {
-        if (!strcasecmp(d->directive, "SSLProxyCACertificateFile")
-            || !strcasecmp(d->directive, "SSLProxyCACertificatePath")) {
+        if (is_one_of(d, names)) {
             return 1;
         }
         if (d->first_child && (!strcasecmp(d->directive, "<IfModule")
                                || !strcasecmp(d->directive, "<IfDefine"))
-            && has_directive(d->first_child, 0)) {
+            && has_directive(d->first_child, 0, names)) {
             return 1;
         }
     }
@@ -183,16 +192,14 @@ static int mod_ssl_has_anchors(server_rec *s)
     }
     /* The vhost's own block, found by where it was defined. */
     for (d = ap_conftree; d; d = d->next) {
-        if (!strcasecmp(d->directive, "<VirtualHost") && (unsigned)d->line_num == s->defn_line_number
-            && s->defn_name && d->filename && !strcmp(d->filename, s->defn_name)) {
-            return has_directive(d->first_child, 1);
+        if (is_vhost_block(d, s)) {
+            return has_directive(d->first_child, 1, names);
         }
         if (d->first_child && strcasecmp(d->directive, "<VirtualHost")) {
             const ap_directive_t *k;
             for (k = d->first_child; k; k = k->next) {
-                if (!strcasecmp(k->directive, "<VirtualHost") && (unsigned)k->line_num == s->defn_line_number
-                    && s->defn_name && k->filename && !strcmp(k->filename, s->defn_name)) {
-                    return has_directive(k->first_child, 1);
+                if (is_vhost_block(k, s)) {
+                    return has_directive(k->first_child, 1, names);
                 }
             }
         }
@@ -200,10 +207,15 @@ static int mod_ssl_has_anchors(server_rec *s)
     return 0;
 }
 
+static const char *const modssl_anchors[] = { "SSLProxyCACertificateFile",
+                                              "SSLProxyCACertificatePath" };
+static const char *const modssl_crls[] = { "SSLProxyCARevocationFile",
+                                           "SSLProxyCARevocationPath" };
+
 static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 {
     const pr_resolved *pol = pr_policy_for_worker(s, w);
-    const char *scheme = w->s->scheme;
+    const char *scheme = w->s->scheme, *about;
     pr_finding f;
 
     const char *host = w->s->hostname_ex;
@@ -214,18 +226,23 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     /* Notes too: to the error log, once per backend (pr_startup.c). */
     pr_startup_note(s, w, pol, &note);
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
-                           pol->ca_file || pol->ca_path || mod_ssl_has_anchors(s));
+                           pol->ca_file || pol->ca_path || mod_ssl_has(s, modssl_anchors),
+                           mod_ssl_has(s, modssl_crls));
     /* Warnings go to the error log once it is open (pr_startup.c). */
     pr_startup_note(s, w, pol, &f);
     if (!f.code || !f.error) {
         return OK;
     }
+    /* The directive the finding is about, with its file:line, and the
+     * policy that makes it an error or a warning. */
+    about = f.about == PR_F_POLICY ? "" : apr_psprintf(p, "%s, set at %s; ",
+        pr_field_directive(f.about), f.at ? f.at : "its default");
     ap_log_error(APLOG_MARK, APLOG_STARTUP | (f.error ? APLOG_ERR : APLOG_WARNING), 0,
                  f.error ? NULL : s, "PRE%04d: backend %s%s%s of vhost %s %s "
-                 "(ProxyReencryptPolicy %s, set at %s)", f.code,
+                 "(%sProxyReencryptPolicy %s, set at %s)", f.code,
                  ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
                  w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), f.what,
-                 pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
+                 about, pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
                  pol->origin[PR_F_POLICY] ? pol->origin[PR_F_POLICY] : "the default");
     return f.error ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }

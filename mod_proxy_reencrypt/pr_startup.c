@@ -34,6 +34,7 @@ typedef struct {
     const char *what;
     const char *policy;         /* "audit" / "enforce" */
     const char *origin;         /* where the policy was set */
+    const char *about;          /* "Directive, set at file:line; " or "" */
     apr_array_header_t *vhosts; /* const char *, each once */
 } pr_noted;
 
@@ -92,6 +93,8 @@ void pr_startup_note(server_rec *s, proxy_worker *w, const pr_resolved *pol,
         n->what = f->what;
         n->policy = pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit";
         n->origin = pol->origin[PR_F_POLICY] ? pol->origin[PR_F_POLICY] : "the default";
+        n->about = f->about == PR_F_POLICY ? "" : apr_psprintf(p, "%s, set at %s; ",
+            pr_field_directive(f->about), f->at ? f->at : "its default");
         n->vhosts = apr_array_make(p, 2, sizeof(const char *));
         apr_hash_set(report.by_key, key, APR_HASH_KEY_STRING, n);
         APR_ARRAY_PUSH(report.order, pr_noted *) = n;
@@ -137,10 +140,10 @@ static void write_report(server_rec *s, apr_pool_t *p)
         const pr_noted *n = APR_ARRAY_IDX(report.order, i, pr_noted *);
 
         ap_log_error(APLOG_MARK, level, 0, s,
-                     "PRE%04d: backend %s%s%s (%s %s) %s (ProxyReencryptPolicy %s, set at %s)",
+                     "PRE%04d: backend %s%s%s (%s %s) %s (%sProxyReencryptPolicy %s, set at %s)",
                      n->code, n->backend, n->balancer ? " of " : "",
                      n->balancer ? n->balancer : "", n->vhosts->nelts == 1 ? "vhost" : "vhosts",
-                     vhost_list(p, n->vhosts), n->what, n->policy, n->origin);
+                     vhost_list(p, n->vhosts), n->what, n->about, n->policy, n->origin);
         if (n->reason != PR_REASON_NONE && (unsigned)n->reason < PR_REASON__COUNT) {
             counts[n->reason]++;
             refused++;

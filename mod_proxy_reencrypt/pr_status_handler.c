@@ -35,17 +35,26 @@
 const char *pr_status_set_scope(cmd_parms *cmd, void *mc, const char *arg)
 {
     pr_dir_conf *c = mc;
+    int v;
 
     if (!strcasecmp(arg, "vhost")) {
-        c->status_scope = PR_ST_SCOPE_VHOST;
+        v = PR_ST_SCOPE_VHOST;
     }
     else if (!strcasecmp(arg, "all")) {
-        c->status_scope = PR_ST_SCOPE_ALL;
+        v = PR_ST_SCOPE_ALL;
     }
     else {
         return apr_psprintf(cmd->pool, "%s: '%s' is not one of vhost, all",
                             cmd->cmd->name, arg);
     }
+    if (c->status_scope_at && c->status_scope != v) {
+        return apr_psprintf(cmd->pool, "%s: '%s' conflicts with the value set at %s in the "
+                            "same scope (a single-valued directive; remove one)",
+                            cmd->cmd->name, arg, c->status_scope_at);
+    }
+    c->status_scope = v;
+    c->status_scope_at = cmd->directive ? apr_psprintf(cmd->pool, "%s:%d",
+        cmd->directive->filename, cmd->directive->line_num) : "(command line)";
     return NULL;
 }
 

@@ -60,16 +60,23 @@ const char *pr_stream_set_mode(cmd_parms *cmd, void *mc, const char *arg)
     pr_stream_conf *c = ap_get_module_config(cmd->server->module_config,
                                              &proxy_reencrypt_module);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE);
+    int v;
 
     (void)mc;
     if (err) {
         return err;
     }
-    if (!strcasecmp(arg, "off")) c->mode = PR_STREAM_OFF;
-    else if (!strcasecmp(arg, "passthrough")) c->mode = PR_STREAM_PASSTHROUGH;
-    else if (!strcasecmp(arg, "tls")) c->mode = PR_STREAM_TLS;
+    if (!strcasecmp(arg, "off")) v = PR_STREAM_OFF;
+    else if (!strcasecmp(arg, "passthrough")) v = PR_STREAM_PASSTHROUGH;
+    else if (!strcasecmp(arg, "tls")) v = PR_STREAM_TLS;
     else return apr_psprintf(cmd->pool, "%s: '%s' is not one of off, passthrough, tls",
                              cmd->cmd->name, arg);
+    if (c->mode_origin && c->mode != v) {
+        return apr_psprintf(cmd->pool, "%s: '%s' conflicts with the value set at %s in the "
+                            "same scope (a single-valued directive; remove one)",
+                            cmd->cmd->name, arg, c->mode_origin);
+    }
+    c->mode = v;
     c->mode_origin = origin(cmd);
     return NULL;
 }
@@ -267,7 +274,7 @@ int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
                 pr_stream_backend *b = &((pr_stream_backend *)rt->backends->elts)[j];
                 const char *url;
                 const pr_resolved *pol = pr_stream_policy(s, b, ptemp, &url);
-                pr_finding f = pr_startup_finding(pol, 1, pol->store != NULL);
+                pr_finding f = pr_startup_finding(pol, 1, pol->store != NULL, 0);
 
                 if (f.code) {
                     ap_log_error(APLOG_MARK, f.error ? APLOG_EMERG : APLOG_WARNING, 0, s,

@@ -370,11 +370,17 @@ static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     pc->have_facts = 1;
 }
 
-/* The policy's CRLs, checked for the leaf or the whole chain. */
+/* The policy's CRLs, checked for the leaf or the whole chain. Without a
+ * CRL file of its own the check uses the CRLs of the trust store in use
+ * (mod_ssl's SSLProxyCARevocationFile/Path live in mod_ssl's store);
+ * with none anywhere the certificate cannot be checked and is refused
+ * (fail closed; start-up already said so: PRE0015). */
 static void apply_crls(X509_STORE_CTX *sctx, const pr_resolved *pol)
 {
-    if (pol->crl_check != PR_CRL_NONE && pol->crls) {
-        X509_STORE_CTX_set0_crls(sctx, pol->crls);
+    if (pol->crl_check != PR_CRL_NONE) {
+        if (pol->crls) {
+            X509_STORE_CTX_set0_crls(sctx, pol->crls);
+        }
         X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
                                     X509_V_FLAG_CRL_CHECK
                                     | (pol->crl_check == PR_CRL_CHAIN ? X509_V_FLAG_CRL_CHECK_ALL : 0));

@@ -80,6 +80,124 @@ static void test_names(void)
         is_int(pr_classify_name(longlabel, 64, 0), PR_NAME_INVALID, "64-octet label refused");
         is_int(pr_classify_name(longlabel, 63, 0), PR_NAME_DNS, "63-octet label accepted");
     }
+    /* dotted-numeric strings that are not IP addresses are not DNS names
+     * either: no top-level label is all digits (RFC 3696 2), and a
+     * resolver would read them as numbers (inet_aton) */
+    is_int(pr_classify_name(S("256.1.1.1"), 0), PR_NAME_INVALID, "256.1.1.1 is neither IP nor name");
+    is_int(pr_classify_name(S("10.0.0"), 0), PR_NAME_INVALID, "10.0.0 is neither IP nor name");
+    is_int(pr_classify_name(S("1.2.3.4.5"), 0), PR_NAME_INVALID, "1.2.3.4.5 refused");
+    is_int(pr_classify_name(S("127.1"), 0), PR_NAME_INVALID, "127.1 refused");
+    is_int(pr_classify_name(S("2130706433"), 0), PR_NAME_INVALID, "a bare number refused");
+    is_int(pr_classify_name(S("0x7f.1"), 0), PR_NAME_INVALID, "hex dotted refused");
+    is_int(pr_classify_name(S("0x7f000001"), 0), PR_NAME_INVALID, "hex number refused");
+    is_int(pr_classify_name(S("10.0.0.1."), 0), PR_NAME_INVALID, "IPv4 with a trailing dot refused");
+    is_int(pr_classify_name(S("host.example.123"), 0), PR_NAME_INVALID, "numeric TLD refused");
+    is_int(pr_classify_name(S("1.example.com"), 0), PR_NAME_DNS, "numeric inner label accepted");
+    is_int(pr_classify_name(S("123.example"), 0), PR_NAME_DNS, "numeric first label accepted");
+    is_int(pr_classify_name(S("0xdead.example"), 0), PR_NAME_DNS, "hex-looking inner label accepted");
+    /* counted, not NUL-terminated: an embedded NUL is not the end */
+    is_int(pr_classify_name("1.2.3.4\0x", 9, 0), PR_NAME_INVALID, "embedded NUL after an IPv4 refused");
+    is_int(pr_classify_name("::1\0", 4, 0), PR_NAME_INVALID, "embedded NUL after an IPv6 refused");
+    is_int(pr_classify_name("10.0.0.1zzz", 8, 0), 4, "the length ends an IP literal");
+}
+
+static void test_keyword_names(void)
+{
+    static const char *const kw[] = { "on", "ON", "off", "yes", "no", "true", "false",
+                                      "none", "default", "auto", "enable", "enabled",
+                                      "disable", "disabled", "null" };
+    size_t i;
+
+    for (i = 0; i < sizeof(kw) / sizeof(kw[0]); ++i) {
+        ok(pr_name_is_keyword(kw[i], strlen(kw[i])), "'%s' is a keyword, not a name", kw[i]);
+    }
+    ok(!pr_name_is_keyword(S("localhost")), "localhost is a name");
+    ok(!pr_name_is_keyword(S("on.example")), "on.example is a name");
+    ok(!pr_name_is_keyword(S("onx")), "onx is a name");
+    ok(pr_name_is_keyword("onx", 2), "the length ends the word");
+}
+
+static void test_cidr(void)
+{
+    pr_cidr c;
+    const char *why = NULL;
+    static const unsigned char v4[16] = { 10, 0, 0, 0 };
+
+    ok(pr_parse_cidr(S("10.0.0.0/8"), &c, &why) == 0 && c.family == 4 && c.prefix == 8
+       && !memcmp(c.addr, v4, 4), "10.0.0.0/8");
+    ok(pr_parse_cidr(S("127.0.0.1"), &c, &why) == 0 && c.family == 4 && c.prefix == 32,
+       "a bare IPv4 is a /32");
+    ok(pr_parse_cidr(S("::1"), &c, &why) == 0 && c.family == 6 && c.prefix == 128,
+       "a bare IPv6 is a /128");
+    ok(pr_parse_cidr(S("2001:db8::/32"), &c, &why) == 0 && c.family == 6 && c.prefix == 32,
+       "2001:db8::/32");
+    ok(pr_parse_cidr(S("10.0.0.0/255.0.0.0"), &c, &why) == 0 && c.prefix == 8,
+       "dotted netmask");
+    ok(pr_parse_cidr(S("10.0.0.0/255.0.255.0"), &c, &why) == -1 && strstr(why, "contiguous"),
+       "non-contiguous netmask refused with the reason");
+    ok(pr_parse_cidr(S("10.0.0.1/8"), &c, &why) == -1 && strstr(why, "host bits"),
+       "host bits set refused with the reason");
+    ok(pr_parse_cidr(S("2001:db8::1/32"), &c, &why) == -1 && strstr(why, "host bits"),
+       "IPv6 host bits refused");
+    ok(pr_parse_cidr(S("0.0.0.0/0"), &c, &why) == -1 && strstr(why, "every address"),
+       "0.0.0.0/0 refused: trusting everyone");
+    ok(pr_parse_cidr(S("::/0"), &c, &why) == -1 && strstr(why, "every address"),
+       "::/0 refused: trusting everyone");
+    ok(pr_parse_cidr(S("0.0.0.0/0.0.0.0"), &c, &why) == -1 && strstr(why, "every address"),
+       "0.0.0.0/0.0.0.0 refused: trusting everyone");
+    ok(pr_parse_cidr(S("10.0.0.0/33"), &c, &why) == -1 && strstr(why, "prefix"),
+       "/33 refused");
+    ok(pr_parse_cidr(S("::/129"), &c, &why) == -1, "/129 refused");
+    ok(pr_parse_cidr(S("10.0.0.0/"), &c, &why) == -1, "empty prefix refused");
+    ok(pr_parse_cidr(S("10.0.0.0/08"), &c, &why) == -1, "leading zero prefix refused");
+    ok(pr_parse_cidr(S("10.0.0.0/+8"), &c, &why) == -1, "signed prefix refused");
+    ok(pr_parse_cidr(S("10.0.0.0/8/8"), &c, &why) == -1, "two slashes refused");
+    ok(pr_parse_cidr(S("host.example"), &c, &why) == -1 && strstr(why, "IP address"),
+       "a name refused");
+    ok(pr_parse_cidr(S("::1/ffff::"), &c, &why) == -1, "IPv6 netmask form refused");
+    ok(pr_parse_cidr("10.0.0.0/8\0", 11, &c, &why) == -1, "embedded NUL refused");
+    ok(pr_parse_cidr("10.0.0.0/8xx", 10, &c, &why) == 0 && c.prefix == 8, "length ends it");
+    ok(pr_parse_cidr(S("0.0.0.0/1"), &c, &why) == 0 && c.prefix == 1, "0.0.0.0/1 accepted");
+}
+
+static void test_proxy_header(void)
+{
+    unsigned char h[PR_PROXY_HEADER_MAX + 1];
+    static const unsigned char v2_4[] = {
+        0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
+        0x21, 0x11, 0x00, 0x0C, 192, 0, 2, 1, 198, 51, 100, 7, 0x30, 0x39, 0x01, 0xBB };
+    const char *long6 = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
+    int n;
+
+    n = pr_proxy_header(1, "192.0.2.1", 12345, "198.51.100.7", 443, h, sizeof(h));
+    h[n > 0 ? n : 0] = '\0';
+    is_str((char *)h, "PROXY TCP4 192.0.2.1 198.51.100.7 12345 443\r\n", "PROXY v1 TCP4");
+    n = pr_proxy_header(1, "0:0:0:0:0:0:0:1", 1, "2001:0db8:0000::0001", 2, h, sizeof(h));
+    h[n > 0 ? n : 0] = '\0';
+    is_str((char *)h, "PROXY TCP6 ::1 2001:db8::1 1 2\r\n",
+           "PROXY v1 TCP6: addresses written canonically");
+    n = pr_proxy_header(1, long6, 65535, long6, 65535, h, sizeof(h));
+    ok(n > 0 && n <= 107, "PROXY v1: the longest IPv6 texts still fit in 107 bytes (got %d)", n);
+    n = pr_proxy_header(1, "127.0.0.1", 1, "::1", 2, h, sizeof(h));
+    h[n > 0 ? n : 0] = '\0';
+    is_str((char *)h, "PROXY UNKNOWN\r\n", "PROXY v1: mixed families are UNKNOWN");
+    n = pr_proxy_header(2, "192.0.2.1", 12345, "198.51.100.7", 443, h, sizeof(h));
+    ok(n == (int)sizeof(v2_4) && !memcmp(h, v2_4, sizeof(v2_4)), "PROXY v2 TCP4 bytes");
+    ok(pr_proxy_header(2, "192.0.2.1", 1, "198.51.100.7", 2, h, sizeof(v2_4) - 1) == -1,
+       "PROXY v2: a buffer one byte short is refused");
+    n = pr_proxy_header(2, NULL, 0, NULL, 0, h, sizeof(h));
+    ok(n == 16 && h[12] == 0x20 && h[15] == 0, "PROXY v2 LOCAL without addresses");
+}
+
+static void test_proxy_protocol_keyword(void)
+{
+    int v = -1;
+
+    ok(pr_parse_proxy_protocol(S("v2"), &v) == 0 && v == 2, "proxy protocol v2");
+    ok(pr_parse_proxy_protocol(S("V1"), &v) == 0 && v == 1, "proxy protocol V1");
+    ok(pr_parse_proxy_protocol(S("off"), &v) == 0 && v == 0, "proxy protocol off");
+    ok(pr_parse_proxy_protocol(S("v3"), &v) == -1, "proxy protocol v3 refused");
+    ok(pr_parse_proxy_protocol(S("on"), &v) == -1, "proxy protocol on refused");
 }
 
 static void test_pins(void)
@@ -99,6 +217,14 @@ static void test_pins(void)
        "wrong padding refused");
     ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hS*FU="), pin, &why) == -1,
        "bad character refused");
+    /* 32 bytes leave the last character before '=' two unused bits:
+     * they must be zero, else two spellings would name one pin (found
+     * by t/fuzz/fuzz_directives.c) */
+    why = NULL;
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV="), pin, &why) == -1
+       && why && strstr(why, "base64"), "non-zero padding bits refused");
+    ok(pr_parse_pin(S("sha256//47DEQpj8HBSa+/TImW+5JCeEQpj8HBSa+/TImW+5JCe="), pin, &why) == -1,
+       "fuzzer's non-canonical pin refused");
 }
 
 static void test_schemes(void)
@@ -196,6 +322,10 @@ int main(int argc, char **argv)
     test_keywords();
     test_numbers();
     test_names();
+    test_keyword_names();
+    test_cidr();
+    test_proxy_protocol_keyword();
+    test_proxy_header();
     test_pins();
     test_schemes();
     test_reason_names();

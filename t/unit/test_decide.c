@@ -577,40 +577,82 @@ static void test_wire(void)
 
 static void test_startup(void)
 {
+    /* crl: 0 no check, 1 check with the module's CRL file, 2 check with
+     * no CRL anywhere, 3 check with mod_ssl's CRLs (mod_ssl's store),
+     * 4 check with mod_ssl's CRLs but the module's own trust store */
     static const struct {
         pr_policy mode;
         pr_verify verify;
-        int pins, tls, anchor, require_tls;
+        int pins, tls, anchor, require_tls, crl;
         int code, error;
+        pr_field about;
         const char *what;
     } t[] = {
-        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 0, 0, "enforce, TLS, anchor: fine" },
-        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 0, 1, 14, 1, "enforce, no anchor: error" },
-        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 1, 0, 1, 0, 0, "audit, no anchor: fine" },
-        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 0, 1, 1, 1, 10, 1, "pin mode without pins: error" },
-        { PR_POLICY_AUDIT, PR_VERIFY_PIN, 0, 1, 1, 1, 10, 1, "pin mode without pins under audit: error" },
-        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 1, 1, 0, 1, 0, 0, "pin mode with a pin, no anchor: fine" },
-        { PR_POLICY_ENFORCE, PR_VERIFY_OFF, 0, 1, 1, 1, 11, 1, "verify off under enforce: error" },
-        { PR_POLICY_AUDIT, PR_VERIFY_OFF, 0, 1, 1, 1, 0, 0, "verify off under audit: fine" },
-        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 1, 12, 1, "plaintext under enforce: error" },
-        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 0, 1, 1, 13, 0, "plaintext under audit: warning" },
-        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 0, 0, 0, "plaintext, RequireTLS off: fine" },
-        { PR_POLICY_OFF, PR_VERIFY_OFF, 0, 0, 0, 1, 0, 0, "off: nothing" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 0, 0, 0, PR_F_POLICY, "enforce, TLS, anchor: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 0, 1, 0, 14, 1, PR_F_POLICY, "enforce, no anchor: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 1, 0, 1, 0, 0, 0, PR_F_POLICY, "audit, no anchor: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 0, 1, 1, 1, 0, 10, 1, PR_F_VERIFY, "pin mode without pins: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_PIN, 0, 1, 1, 1, 0, 10, 1, PR_F_VERIFY, "pin mode without pins under audit: error" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 1, 1, 0, 1, 0, 0, 0, PR_F_POLICY, "pin mode with a pin, no anchor: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_OFF, 0, 1, 1, 1, 0, 11, 1, PR_F_VERIFY, "verify off under enforce: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_OFF, 0, 1, 1, 1, 0, 0, 0, PR_F_POLICY, "verify off under audit: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 1, 0, 12, 1, PR_F_POLICY, "plaintext under enforce: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 0, 1, 1, 0, 13, 0, PR_F_REQUIRE_TLS, "plaintext under audit: warning" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 0, 0, 0, 0, PR_F_POLICY, "plaintext, RequireTLS off: fine" },
+        { PR_POLICY_OFF, PR_VERIFY_OFF, 0, 0, 0, 1, 0, 0, 0, PR_F_POLICY, "off: nothing" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 1, 0, 0, PR_F_POLICY, "revocation check with a CRL file: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 2, 15, 1, PR_F_CRL_CHECK, "revocation check, no CRL, enforce: error" },
+        { PR_POLICY_AUDIT, PR_VERIFY_CHAIN, 0, 1, 1, 1, 2, 15, 0, PR_F_CRL_CHECK, "revocation check, no CRL, audit: warning" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_PIN, 1, 1, 0, 1, 2, 15, 1, PR_F_CRL_CHECK, "revocation check, no CRL, pin mode: error" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 3, 0, 0, PR_F_POLICY, "revocation check with mod_ssl's CRLs and store: fine" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 1, 1, 1, 4, 15, 1, PR_F_CRL_CHECK, "mod_ssl's CRLs do not apply to the module's own store: error" },
+        { PR_POLICY_ENFORCE, PR_VERIFY_CHAIN, 0, 0, 1, 0, 2, 0, 0, PR_F_POLICY, "revocation check on a plaintext backend: nothing to check" },
+        { PR_POLICY_OFF, PR_VERIFY_CHAIN, 0, 1, 1, 1, 2, 0, 0, PR_F_POLICY, "revocation check, policy off: nothing" },
+    };
+    static const char *const origins[PR_F__COUNT] = {
+        [PR_F_POLICY] = "/etc/a.conf:1", [PR_F_VERIFY] = "/etc/a.conf:2",
+        [PR_F_REQUIRE_TLS] = "/etc/a.conf:3", [PR_F_CRL_CHECK] = "/etc/b.conf:44",
     };
     size_t i;
+    int f;
 
     for (i = 0; i < sizeof(t) / sizeof(t[0]); ++i) {
         pr_resolved p = base(t[i].mode, t[i].verify);
-        pr_finding f;
+        pr_finding fd;
 
+        for (f = 0; f < PR_F__COUNT; ++f) {
+            p.origin[f] = origins[f];
+        }
         p.require_tls = t[i].require_tls;
         if (t[i].pins) {
             p.pins = PIN_A;
             p.n_pins = 1;
         }
-        f = pr_startup_finding(&p, t[i].tls, t[i].anchor);
-        ok(f.code == t[i].code && f.error == t[i].error, "start-up: %s (got %d/%d)", t[i].what,
-           f.code, f.error);
+        if (t[i].crl) {
+            p.crl_check = PR_CRL_CHAIN;
+        }
+        if (t[i].crl == 1) {
+            p.crl_file = "/etc/crl.pem";
+            p.crls = (STACK_OF(X509_CRL) *)&p;     /* any non-NULL: not read */
+        }
+        if (t[i].crl == 4) {
+            p.store = (X509_STORE *)&p;
+        }
+        fd = pr_startup_finding(&p, t[i].tls, t[i].anchor, t[i].crl == 3 || t[i].crl == 4);
+        ok(fd.code == t[i].code && fd.error == t[i].error, "start-up: %s (got %d/%d)", t[i].what,
+           fd.code, fd.error);
+        if (t[i].code) {
+            ok(fd.about == t[i].about && fd.at && !strcmp(fd.at, origins[t[i].about]),
+               "start-up: %s names %s at %s (got %s at %s)", t[i].what,
+               pr_field_directive(t[i].about), origins[t[i].about],
+               pr_field_directive(fd.about), fd.at ? fd.at : "(none)");
+        }
+    }
+    /* a finding about a field left at its default has no origin */
+    {
+        pr_resolved p = base(PR_POLICY_ENFORCE, PR_VERIFY_OFF);
+        pr_finding fd = pr_startup_finding(&p, 1, 1, 0);
+        ok(fd.code == 11 && fd.at == NULL, "start-up: a default has no file:line");
     }
 }
 
