@@ -2,6 +2,9 @@
 #   make          build the module with apxs
 #   make install  install the module and the a2enmod files (Debian layout)
 #   make test     install what is needed, build, run every test
+#   make check    build, unit tests, fuzz-corpus replay, build/check.sh:
+#                 any user, no network, seconds
+#   make deb      the Debian package (dpkg-buildpackage -us -uc -b), in ..
 #   make demo     install what is needed, build, show the policy at work
 #   make httpd-tests HTTPD_TESTS=/path/to/httpd-tests
 #                 Apache's own suite, stock vs module under audit (by hand)
@@ -14,8 +17,10 @@ WFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
+VERSION := $(shell sed -n 's/^\#define PR_VERSION "\(.*\)"/\1/p' $(SRC_DIR)/pr_version.h)
+DEB      = libapache2-mod-proxy-reencrypt
 
-.PHONY: all install test demo unit clean deps httpd-tests
+.PHONY: all install test demo unit clean deps check deb httpd-tests
 
 all: $(SO)
 
@@ -36,6 +41,21 @@ install: $(SO)
 	install -D -m 644 $(SO) $(DESTDIR)$$($(APXS) -q LIBEXECDIR)/mod_proxy_reencrypt.so
 	install -D -m 644 conf/proxy_reencrypt.load $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.load
 	install -D -m 644 conf/proxy_reencrypt.conf $(DESTDIR)/etc/apache2/mods-available/proxy_reencrypt.conf
+
+# The test PKI is made while the module builds (two cores).
+check:
+	bash build/check.sh
+	bash build/check.sh --self-test
+	@bash build/pki.sh t/pki >build/pki.log 2>&1 & pki=$$!; \
+	  $(MAKE) all || exit 1; wait $$pki || { cat build/pki.log; exit 1; }; rm -f build/pki.log
+	MPR_NO_AT=1 bash build/run-tests.sh
+
+# dpkg-buildpackage writes to ..: the results are moved here.
+deb:
+	dpkg-buildpackage -us -uc -b
+	for f in ../$(DEB)_$(VERSION)_* ../$(DEB)-dbgsym_$(VERSION)_*; do \
+	    if [ -e "$$f" ]; then mv "$$f" .; fi; done
+	@ls -1 $(DEB)_$(VERSION)_*.deb
 
 deps:
 	bash build/deps.sh

@@ -8,6 +8,7 @@ pkgs=(
   libapache2-mod-perl2 libwww-perl libio-socket-ssl-perl liblwp-protocol-https-perl
   nginx openssl curl gcc make clang libclang-rt-14-dev util-linux
   prometheus chromium
+  debhelper dpkg-dev lintian fakeroot
 )
 
 missing=()

@@ -17,7 +17,11 @@
 # printed on failure); TAP of every suite is kept in build/out/.
 #
 # Environment: MPR_TEST_USER (default nobody), MPR_KEEP=1 keeps the scratch dir,
-# MPR_AT_ARGS extra arguments for t/TEST (e.g. "t/balancer.t").
+# MPR_AT_ARGS extra arguments for t/TEST (e.g. "t/balancer.t"),
+# MPR_NO_AT=1 stops after the unit tests and the fuzz replay (make check),
+# MPR_DEB=1 / MPR_DEB=0 runs / skips build/test-deb.sh (the Debian package
+# built, linted, installed, enabled and purged; by default only in a full
+# run, as root: it installs into this machine).
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -88,6 +92,23 @@ fi
 
 # ------------------------------------------------------------------ unit
 echo "== unit tests"
+# The pure core compiled once (ASan/UBSan objects), linked into every unit
+# test and fuzz replayer.
+CORE_SRC=$CORE
+CORE=""
+rm -rf "$OUT/core" && mkdir -p "$OUT/core"
+for c in $CORE_SRC; do
+    o=$OUT/core/$(basename "$c" .c).o
+    if gcc -std=c11 -Wall -Wextra -Werror -g $SAN -Imod_proxy_reencrypt -c "$c" -o "$o" \
+            >"$OUT/core.cc.log" 2>&1; then
+        CORE="$CORE $o"
+    else
+        cat "$OUT/core.cc.log"
+        echo "not ok 1 - $c compiles" >"$OUT/unit_core.tap"
+        count unit "$OUT/unit_core.tap"
+        CORE="$CORE $c"         # each test then reports the error itself
+    fi
+done
 for src in t/unit/test_*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
@@ -144,7 +165,34 @@ if [ -e t/fuzz/replay.c ] && ls t/fuzz/fuzz_*.c >/dev/null 2>&1; then
     done
 fi
 
+# ------------------------------------------------------------------ deb
+deb_default=1
+case " ${MPR_AT_ARGS:-} " in *.t\ *) deb_default=0 ;; esac
+[ "${MPR_NO_AT:-0}" = 1 ] && deb_default=0
+if [ "${MPR_DEB:-$deb_default}" = 1 ]; then
+    echo "== Debian package (build/test-deb.sh)"
+    tap=$OUT/deb.tap
+    bash build/test-deb.sh >"$tap" 2>"$OUT/deb.err"
+    rc=$?
+    extra=0
+    if [ $rc -ne 0 ] || ! plan_ok "$tap"; then
+        grep -qE '^not ok' "$tap" || extra=1
+        tail -20 "$OUT/deb.err"
+    fi
+    cat "$tap"
+    count deb "$tap" $extra
+fi
+
 # ------------------------------------------------------------------ Apache::Test
+if [ "${MPR_NO_AT:-0}" = 1 ]; then
+    echo "== summary (no Apache::Test: MPR_NO_AT=1)"
+    for s in "${SUITES[@]}"; do
+        printf '  %-12s %4d passed, %d failed\n' "$s" "${PASS[$s]}" "${FAIL[$s]}"
+    done
+    echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+    [ "$TOTAL_FAIL" -eq 0 ] && [ "$TOTAL_PASS" -gt 0 ]
+    exit
+fi
 echo "== Apache::Test"
 WORK=$(mktemp -d /tmp/mpr-at.XXXXXX)
 chmod 755 "$WORK"

@@ -6,6 +6,7 @@
  */
 #define PR_MODULE_RECORD
 #include "pr_glue.h"
+#include "pr_startup.h"
 #include "pr_stream.h"
 
 static void register_hooks(apr_pool_t *p)
@@ -16,6 +17,7 @@ static void register_hooks(apr_pool_t *p)
     pr_headers_register_hooks(p);
     pr_status_register_hooks(p);
     pr_dump_register_hooks(p);
+    pr_startup_register_hooks(p);
     pr_stream_register_hooks(p);
 }
 

@@ -11,6 +11,7 @@
 
 #include "pr_metrics.h"
 #include "pr_status.h"
+#include "pr_version.h"
 #include "pr_stream.h"
 
 typedef struct {
@@ -81,7 +82,8 @@ static void st_test_config(apr_pool_t *pconf, server_rec *s)
     if (apr_file_open_stdout(&d.out, pconf) != APR_SUCCESS) {
         return;
     }
-    apr_file_printf(d.out, "ProxyReencrypt backends (effective policy per backend and vhost):\n");
+    apr_file_printf(d.out, "ProxyReencrypt backends (" PR_PRODUCT "; effective policy per "
+                    "backend and vhost):\n");
     pr_each_worker(pconf, s, dump_one, &d);
     if (!d.last_s) {
         apr_file_printf(d.out, "    (no ProxyPass or BalancerMember backend)\n");

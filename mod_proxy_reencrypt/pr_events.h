@@ -29,6 +29,9 @@ typedef struct {
     apr_time_t not_after;           /* of the peer's leaf */
     const char *pin;                /* sha256//... of the leaf */
     const char *protocol, *cipher;  /* negotiated, when the handshake completed */
+    const char *fingerprint;        /* SHA-256 of the leaf (DER), hex */
+    const char *serial;             /* of the leaf, hex */
+    apr_time_t chain_not_after;     /* the earliest notAfter of leaf and chain */
     const char *ocsp;               /* what the staple said ("good", "revoked",
                                        "unknown", "unusable", "none"); NULL:
                                        OCSP off or not judged */

@@ -19,6 +19,8 @@
 #include "http_request.h"
 #include "http_protocol.h"
 
+#include "pr_startup.h"
+
 static apr_uint32_t request_seq;
 
 /* "scheme://host:port" of a URL, for messages. */
@@ -221,16 +223,14 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
                                          w->s->disablereuse, w->s->address_ttl_set,
                                          host, strnlen(host, sizeof(w->s->hostname_ex)));
 
-    if (note.code) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0, s,
-                     "PRE%04d: backend %s%s%s of vhost %s %s", note.code,
-                     ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
-                     w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), note.what);
-    }
+    /* Notes too: to the error log, once per backend (pr_startup.c). */
+    pr_startup_note(s, w, pol, &note);
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
                            pol->ca_file || pol->ca_path || mod_ssl_has(s, modssl_anchors),
                            mod_ssl_has(s, modssl_crls));
-    if (!f.code) {
+    /* Warnings go to the error log once it is open (pr_startup.c). */
+    pr_startup_note(s, w, pol, &f);
+    if (!f.code || !f.error) {
         return OK;
     }
     /* The directive the finding is about, with its file:line, and the
@@ -253,8 +253,8 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     server_rec *s;
     int rv = OK;
 
-    (void)pconf;
     (void)plog;
+    pr_startup_begin(pconf);
     for (s = main_s; s; s = s->next) {
         proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
         proxy_worker *workers;
@@ -280,6 +280,7 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
             }
         }
     }
+    pr_startup_checked(ptemp);
     return rv;
 }
 

@@ -31,8 +31,8 @@
 /* Bump PR_ST_LAYOUT whenever pr_st_header or pr_slot change: a graceful
  * restart may load a newer mod_proxy_reencrypt.so that finds the
  * previous one's segment (then it starts afresh). */
-#define PR_ST_LAYOUT    "2"
-#define PR_ST_MAGIC     0x50525332u     /* "PRS2" */
+#define PR_ST_LAYOUT    "3"
+#define PR_ST_MAGIC     0x50525333u     /* "PRS3" */
 #define PR_ST_SPARE     64              /* slots for dynamic backends */
 
 #define SLOT_FREE      0u
@@ -57,6 +57,9 @@ typedef struct {
     char pin[64];
     char protocol[32];
     char cipher[64];
+    char fingerprint[65];           /* SHA-256 of the leaf, hex */
+    char serial[79];
+    apr_time_t chain_not_after;     /* earliest notAfter of leaf and chain */
     char ocsp[16];                  /* pr_event.ocsp; "": not judged */
     apr_time_t ocsp_next;
     apr_time_t crl_next;
@@ -133,6 +136,11 @@ void pr_st_slot_release(pr_slot *sl);
 int pr_st_snap_read(pr_slot *sl, pr_snap *out);
 /* The page of the slots of vhost (NULL: every vhost); 0 if no segment. */
 int pr_st_collect(apr_pool_t *p, const char *vhost, pr_st_page *page);
+/* The same one slot at a time, without copying them all: fn sees each
+ * view (valid during the call only); page gets the figures (views NULL,
+ * n the number of calls). 0 if no segment. */
+typedef void (*pr_st_view_fn)(void *baton, const pr_view *v);
+int pr_st_each(const char *vhost, pr_st_view_fn fn, void *baton, pr_st_page *page);
 void pr_st_child_init(apr_pool_t *pchild, server_rec *s);
 void pr_st_record(server_rec *s, const pr_event *ev);
 
@@ -147,8 +155,11 @@ void pr_each_worker(apr_pool_t *p, server_rec *main_s, pr_worker_fn fn, void *ba
 
 /* pr_status_render.c */
 void pr_st_out_json(request_rec *r, const pr_st_page *pg);
-void pr_st_out_prometheus(request_rec *r, const pr_st_page *pg);
+/* pr_status_prom.c: reads the slots itself (pr_st_each); 0 if no segment. */
+int pr_st_out_prometheus(request_rec *r, const char *vhost);
 void pr_st_out_html(request_rec *r, const pr_st_page *pg);
+/* pr_status_audit.c: the "would refuse" view (?audit, ?json&audit). */
+void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json);
 /* The section of /server-status: an HTML table, or ?auto lines. */
 void pr_st_out_table(request_rec *r, const pr_st_page *pg);
 void pr_st_out_auto(request_rec *r, const pr_st_page *pg);

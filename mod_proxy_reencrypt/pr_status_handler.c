@@ -108,14 +108,20 @@ static const char *handler_not_from_config(request_rec *r)
     return NULL;
 }
 
+/* The vhost whose backends r sees (ProxyReencryptStatusScope), NULL:
+ * every vhost's. */
+static const char *scope_vhost(request_rec *r)
+{
+    const pr_dir_conf *c = pr_conf_of(r->per_dir_config);
+
+    return PR_EFF(c, status_scope, PR_ST_SCOPE_VHOST) == PR_ST_SCOPE_ALL
+        ? NULL : pr_vhost_name(r->pool, r->server);
+}
+
 /* The page for r: its vhost's backends, or every vhost's. */
 static int page_for(request_rec *r, pr_st_page *pg)
 {
-    const pr_dir_conf *c = pr_conf_of(r->per_dir_config);
-    const char *vhost = PR_EFF(c, status_scope, PR_ST_SCOPE_VHOST) == PR_ST_SCOPE_ALL
-                      ? NULL : pr_vhost_name(r->pool, r->server);
-
-    if (!pr_st_collect(r->pool, vhost, pg)) {
+    if (!pr_st_collect(r->pool, scope_vhost(r), pg)) {
         return 0;
     }
     pg->server = ap_get_server_name(r);
@@ -159,22 +165,30 @@ static int st_handler(request_rec *r)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (!page_for(r, &pg)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PRE(0104)
-                      "status: no shared memory (see the start-up log)");
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
     apr_table_setn(r->headers_out, "Cache-Control", "no-cache, no-store");
-    if (has_arg(r->args, "json")) {
-        pr_st_out_json(r, &pg);
+    if (!has_arg(r->args, "json") && !has_arg(r->args, "audit")
+        && has_arg(r->args, "prometheus")) {
+        /* one slot at a time: scales to many backends */
+        if (pr_st_out_prometheus(r, scope_vhost(r))) {
+            return OK;
+        }
     }
-    else if (has_arg(r->args, "prometheus")) {
-        pr_st_out_prometheus(r, &pg);
+    else if (page_for(r, &pg)) {
+        if (has_arg(r->args, "audit")) {
+            pr_st_out_audit(r, &pg, has_arg(r->args, "json"));
+        }
+        else if (has_arg(r->args, "json")) {
+            pr_st_out_json(r, &pg);
+        }
+        else {
+            pr_st_out_html(r, &pg);
+        }
+        return OK;
     }
-    else {
-        pr_st_out_html(r, &pg);
-    }
-    return OK;
+    apr_table_unset(r->headers_out, "Cache-Control");
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PRE(0104)
+                  "status: no shared memory (see the start-up log)");
+    return HTTP_SERVICE_UNAVAILABLE;
 }
 
 /* mod_status: a section of /server-status, plain text with ?auto. The

@@ -1,6 +1,6 @@
 /*
  * pr_status_render.c: the status pages of a pr_st_page (pr_status.h):
- * JSON, Prometheus text exposition, the HTML table (the handler's page
+ * JSON, the HTML table (the handler's page
  * and the mod_status section) and mod_status's ?auto lines.
  *
  * The HTML table and the ?auto line are driven by one column table
@@ -8,7 +8,7 @@
  * function giving its cell, escaped for the format asked. JSON and
  * Prometheus have structures of their own (nested objects, metric
  * families) and walk the views directly. Every string from a slot is
- * escaped by the pure escapers of pr_metrics.c.
+ * escaped by the pure escapers of pr_metrics.c. Prometheus: pr_status_prom.c.
  */
 #include "pr_glue.h"
 
@@ -18,6 +18,7 @@
 
 #include "pr_metrics.h"
 #include "pr_status.h"
+#include "pr_version.h"
 
 static const char *verdict_name(int verdict)
 {
@@ -48,16 +49,6 @@ static const char *jstr(apr_pool_t *p, const char *s)
     len = pr_json_escape(s, len, out + 1, PR_JSON_ESCAPED_MAX(len));
     out[len + 1] = '"';
     out[len + 2] = '\0';
-    return out;
-}
-
-/* A Prometheus label value, without its quotes. */
-static const char *pstr(apr_pool_t *p, const char *s)
-{
-    size_t len = strlen(s);
-    char *out = apr_palloc(p, PR_PROM_ESCAPED_MAX(len));
-
-    pr_prom_escape(s, len, out, PR_PROM_ESCAPED_MAX(len));
     return out;
 }
 
@@ -109,7 +100,7 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
     int i;
 
     ap_set_content_type(r, "application/json");
-    ap_rprintf(r, "{\n  \"now\": %s,\n  \"now_unix\": %" APR_TIME_T_FMT ",\n"
+    ap_rprintf(r, "{\n  \"version\": \"" PR_VERSION "\",\n  \"now\": %s,\n  \"now_unix\": %" APR_TIME_T_FMT ",\n"
                "  \"since\": %s,\n  \"since_unix\": %" APR_TIME_T_FMT ",\n"
                "  \"slots\": %u,\n  \"slots_used\": %u,\n  \"dropped\": %" APR_UINT64_T_FMT
                ",\n  \"backends\": [",
@@ -157,11 +148,14 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
             ap_rprintf(r, "{\"subject\": %s, \"issuer\": %s, \"sans\": %s, "
                        "\"not_after\": %s, \"not_after_unix\": %" APR_TIME_T_FMT ", "
                        "\"days_left\": %ld, \"expiring\": %s, \"pin\": %s, "
-                       "\"seen\": %s}",
+                       "\"seen\": %s,\n       \"fingerprint_sha256\": %s, \"serial\": %s, "
+                       "\"chain_not_after\": %s, \"chain_not_after_unix\": %" APR_TIME_T_FMT "}",
                        jstr(p, sn->subject), jstr(p, sn->issuer), jstr(p, sn->sans),
                        jstr(p, iso_time(p, sn->not_after)), apr_time_sec(sn->not_after),
                        v->days_now, (sn->expiring || v->days_now < 0) ? "true" : "false",
-                       jstr(p, sn->pin), jstr(p, iso_time(p, sn->cert_time)));
+                       jstr(p, sn->pin), jstr(p, iso_time(p, sn->cert_time)),
+                       jstr(p, sn->fingerprint), jstr(p, sn->serial),
+                       jstr(p, iso_time(p, sn->chain_not_after)), apr_time_sec(sn->chain_not_after));
         }
         else {
             ap_rputs("null", r);
@@ -170,142 +164,6 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
     }
     ap_rputs("\n  ]\n}\n", r);
 }
-
-/* ------------------------------------------------------------------ */
-/* Prometheus text exposition format 0.0.4.                             */
-
-static void prom_family(request_rec *r, const char *name, const char *type,
-                        const char *help)
-{
-    ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-void pr_st_out_prometheus(request_rec *r, const pr_st_page *pg)
-{
-    const pr_view *views = pg->views;
-    int n = pg->n;
-    apr_pool_t *p = r->pool;
-    const char **labels = apr_palloc(p, sizeof(*labels) * (n ? n : 1));
-    apr_time_t now = apr_time_now();
-    int i, k;
-
-    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
-    for (i = 0; i < n; ++i) {
-        labels[i] = apr_psprintf(p, "backend=\"%s\",vhost=\"%s\"",
-                                 pstr(p, views[i].backend), pstr(p, views[i].vhost));
-    }
-
-    prom_family(r, "proxy_reencrypt_handshakes_total", "counter",
-                "TLS handshakes with backends by result: ok, refused (enforce) or "
-                "audit (a violation let through), and reason.");
-    for (i = 0; i < n; ++i) {
-        const pr_view *v = &views[i];
-
-        ap_rprintf(r, "proxy_reencrypt_handshakes_total{%s,result=\"ok\",reason=\"none\"} %"
-                   APR_UINT64_T_FMT "\n", labels[i], v->ok);
-        /* Every reason of the result this backend's policy produces (so
-         * that rate() sees the first one), others only once they occurred. */
-        for (k = 1; k < PR_REASON__COUNT; ++k) {
-            if (v->refused[k] || v->policy == PR_POLICY_ENFORCE) {
-                ap_rprintf(r, "proxy_reencrypt_handshakes_total{%s,result=\"refused\","
-                           "reason=\"%s\"} %" APR_UINT64_T_FMT "\n", labels[i],
-                           pr_reason_name((pr_reason)k), v->refused[k]);
-            }
-        }
-        for (k = 1; k < PR_REASON__COUNT; ++k) {
-            if (v->audit[k] || v->policy == PR_POLICY_AUDIT) {
-                ap_rprintf(r, "proxy_reencrypt_handshakes_total{%s,result=\"audit\","
-                           "reason=\"%s\"} %" APR_UINT64_T_FMT "\n", labels[i],
-                           pr_reason_name((pr_reason)k), v->audit[k]);
-            }
-        }
-    }
-
-    prom_family(r, "proxy_reencrypt_resumed_total", "counter",
-                "TLS handshakes with backends that resumed a session.");
-    for (i = 0; i < n; ++i) {
-        ap_rprintf(r, "proxy_reencrypt_resumed_total{%s} %" APR_UINT64_T_FMT "\n",
-                   labels[i], views[i].resumed);
-    }
-
-    prom_family(r, "proxy_reencrypt_peer_cert_not_after_seconds", "gauge",
-                "notAfter of the backend's certificate, Unix time.");
-    for (i = 0; i < n; ++i) {
-        if (views[i].snap.have_cert) {
-            ap_rprintf(r, "proxy_reencrypt_peer_cert_not_after_seconds{%s} %" APR_TIME_T_FMT "\n",
-                       labels[i], apr_time_sec(views[i].snap.not_after));
-        }
-    }
-
-    /* Not "..._days_left": Prometheus wants base units (promtool's lint
-     * refuses a "days" metric); dashboards divide by 86400. */
-    prom_family(r, "proxy_reencrypt_peer_cert_remaining_seconds", "gauge",
-                "Time until the backend's certificate expires (negative: expired).");
-    for (i = 0; i < n; ++i) {
-        if (views[i].snap.have_cert) {
-            ap_rprintf(r, "proxy_reencrypt_peer_cert_remaining_seconds{%s} %" APR_TIME_T_FMT "\n",
-                       labels[i], apr_time_sec(views[i].snap.not_after) - apr_time_sec(now));
-        }
-    }
-
-    prom_family(r, "proxy_reencrypt_last_handshake_timestamp_seconds", "gauge",
-                "Time of the last verdict on the backend, Unix time.");
-    for (i = 0; i < n; ++i) {
-        if (views[i].snap.time) {
-            ap_rprintf(r, "proxy_reencrypt_last_handshake_timestamp_seconds{%s} %"
-                       APR_TIME_T_FMT "\n", labels[i], apr_time_sec(views[i].snap.time));
-        }
-    }
-
-    prom_family(r, "proxy_reencrypt_ocsp_next_update_timestamp_seconds", "gauge",
-                "nextUpdate of the OCSP response the backend stapled last, Unix time; "
-                "status: what it said.");
-    for (i = 0; i < n; ++i) {
-        const pr_snap *sn = &views[i].snap;
-        if (sn->ocsp[0] && sn->ocsp_next) {
-            ap_rprintf(r, "proxy_reencrypt_ocsp_next_update_timestamp_seconds{%s,status=\"%s\"} %"
-                       APR_TIME_T_FMT "\n", labels[i], pstr(p, sn->ocsp),
-                       apr_time_sec(sn->ocsp_next));
-        }
-    }
-
-    prom_family(r, "proxy_reencrypt_crl_next_update_timestamp_seconds", "gauge",
-                "Soonest nextUpdate of the CRLs the backend's last handshake was "
-                "checked against, Unix time; past it a CRL counts as missing.");
-    for (i = 0; i < n; ++i) {
-        if (views[i].snap.crl_next) {
-            ap_rprintf(r, "proxy_reencrypt_crl_next_update_timestamp_seconds{%s} %"
-                       APR_TIME_T_FMT "\n", labels[i], apr_time_sec(views[i].snap.crl_next));
-        }
-    }
-
-    prom_family(r, "proxy_reencrypt_backend_info", "gauge",
-                "Backends known to the module, with their policy and whether they "
-                "are configured (static) or dynamic.");
-    for (i = 0; i < n; ++i) {
-        ap_rprintf(r, "proxy_reencrypt_backend_info{%s,policy=\"%s\",kind=\"%s\"} 1\n",
-                   labels[i], pr_policy_label(views[i].policy),
-                   views[i].configured ? "static" : "dynamic");
-    }
-
-    prom_family(r, "proxy_reencrypt_peer_cert_info", "gauge",
-                "The backend's last seen certificate and negotiated TLS parameters.");
-    for (i = 0; i < n; ++i) {
-        const pr_snap *sn = &views[i].snap;
-        if (sn->have_cert) {
-            ap_rprintf(r, "proxy_reencrypt_peer_cert_info{%s,subject=\"%s\",issuer=\"%s\","
-                       "pin=\"%s\",protocol=\"%s\",cipher=\"%s\"} 1\n", labels[i],
-                       pstr(p, sn->subject), pstr(p, sn->issuer), pstr(p, sn->pin),
-                       pstr(p, sn->protocol), pstr(p, sn->cipher));
-        }
-    }
-
-    prom_family(r, "proxy_reencrypt_status_dropped_total", "counter",
-                "Handshakes not counted because every status slot was taken.");
-    ap_rprintf(r, "proxy_reencrypt_status_dropped_total %" APR_UINT64_T_FMT "\n",
-               pg->dropped);
-}
-
 
 /* ------------------------------------------------------------------ */
 /* HTML (the handler's page and the mod_status section).                */
@@ -574,8 +432,9 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_rputs(DOCTYPE_HTML_4_01 "<html><head>\n<title>Proxy re-encryption status</title>\n"
              "</head><body>\n<h1>Proxy re-encryption status</h1>\n", r);
-    ap_rprintf(r, "<p>Server: %s. Also as <a href=\"?json\">JSON</a> and "
-               "<a href=\"?prometheus\">Prometheus</a>.</p>\n", html(r->pool, pg->server));
+    ap_rprintf(r, "<p>Server: %s. " PR_PRODUCT ". Also as <a href=\"?json\">JSON</a> and "
+               "<a href=\"?prometheus\">Prometheus</a>; "
+               "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", html(r->pool, pg->server));
     pr_st_out_table(r, pg);
     ap_rputs("</body></html>\n", r);
 }

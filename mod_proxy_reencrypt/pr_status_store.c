@@ -249,6 +249,9 @@ static void snap_write(pr_slot *sl, const pr_event *ev, apr_time_t now)
         copy_field(sn->issuer, sizeof(sn->issuer), ev->issuer);
         copy_field(sn->sans, sizeof(sn->sans), ev->sans);
         copy_field(sn->pin, sizeof(sn->pin), ev->pin);
+        copy_field(sn->fingerprint, sizeof(sn->fingerprint), ev->fingerprint);
+        copy_field(sn->serial, sizeof(sn->serial), ev->serial);
+        sn->chain_not_after = ev->chain_not_after;
     }
     /* An event that does not know them (a refusal before the
      * handshake got that far) keeps the last negotiated ones. */
@@ -289,6 +292,8 @@ int pr_st_snap_read(pr_slot *sl, pr_snap *out)
     out->pin[sizeof(out->pin) - 1] = '\0';
     out->protocol[sizeof(out->protocol) - 1] = '\0';
     out->cipher[sizeof(out->cipher) - 1] = '\0';
+    out->fingerprint[sizeof(out->fingerprint) - 1] = '\0';
+    out->serial[sizeof(out->serial) - 1] = '\0';
     out->ocsp[sizeof(out->ocsp) - 1] = '\0';
     return ok;
 }
@@ -401,13 +406,79 @@ void pr_st_child_init(apr_pool_t *pchild, server_rec *s)
 /* ------------------------------------------------------------------ */
 /* Reading: a consistent copy of every slot in use (of one vhost).      */
 
+/* A consistent copy of one slot in use into v (every field set). */
+static void view_read(pr_slot *sl, pr_view *v, apr_time_t now)
+{
+    int k;
+
+    memcpy(v->backend, sl->backend, sizeof(v->backend));
+    memcpy(v->vhost, sl->vhost, sizeof(v->vhost));
+    v->backend[sizeof(v->backend) - 1] = '\0';
+    v->vhost[sizeof(v->vhost) - 1] = '\0';
+    v->policy = (int)apr_atomic_read32(&sl->policy);
+    v->configured = (int)apr_atomic_read32(&sl->configured);
+    v->ok = apr_atomic_read64(&sl->ok);
+    v->resumed = apr_atomic_read64(&sl->resumed);
+    v->refused_total = v->audit_total = 0;
+    for (k = 0; k < PR_REASON__COUNT; ++k) {
+        v->refused[k] = apr_atomic_read64(&sl->refused[k]);
+        v->audit[k] = apr_atomic_read64(&sl->audit[k]);
+        v->refused_total += v->refused[k];
+        v->audit_total += v->audit[k];
+    }
+    pr_st_snap_read(sl, &v->snap);
+    v->days_now = v->snap.have_cert
+        ? pr_days_until(apr_time_sec(v->snap.not_after), apr_time_sec(now)) : 0;
+}
+
+/* The page's figures, without views. */
+static void page_figures(pr_st_page *page, apr_uint32_t used)
+{
+    page->created = st_hdr->created;
+    page->dropped = apr_atomic_read64(&st_hdr->dropped);
+    page->slots = st_nslots;
+    page->slots_used = used;
+}
+
+int pr_st_each(const char *vhost, pr_st_view_fn fn, void *baton, pr_st_page *page)
+{
+    pr_view v;
+    apr_time_t now = apr_time_now();
+    pr_slot_key vk;
+    apr_uint32_t i, used = 0;
+
+    memset(page, 0, sizeof(*page));
+    if (!st_slots) {
+        return 0;
+    }
+    if (vhost) {
+        pr_st_key_make(&vk, "", vhost);
+    }
+    for (i = 0; i < st_nslots; ++i) {
+        pr_slot *sl = &st_slots[i];
+
+        if (apr_atomic_read32(&sl->state) != SLOT_USED) {
+            continue;
+        }
+        ++used;
+        if (vhost && strcmp(sl->vhost, vk.vhost)) {
+            continue;
+        }
+        view_read(sl, &v, now);
+        fn(baton, &v);
+        page->n++;
+    }
+    page_figures(page, used);
+    return 1;
+}
+
 int pr_st_collect(apr_pool_t *p, const char *vhost, pr_st_page *page)
 {
     pr_view *views;
     apr_time_t now = apr_time_now();
     pr_slot_key vk;
     apr_uint32_t i, used = 0;
-    int n = 0, k;
+    int n = 0;
 
     memset(page, 0, sizeof(*page));
     if (!st_slots) {
@@ -417,10 +488,9 @@ int pr_st_collect(apr_pool_t *p, const char *vhost, pr_st_page *page)
         /* Slots hold the vhost name cut as the key was. */
         pr_st_key_make(&vk, "", vhost);
     }
-    views = apr_pcalloc(p, sizeof(pr_view) * (st_nslots ? st_nslots : 1));
+    views = apr_palloc(p, sizeof(pr_view) * (st_nslots ? st_nslots : 1));
     for (i = 0; i < st_nslots; ++i) {
         pr_slot *sl = &st_slots[i];
-        pr_view *v = &views[n];
 
         if (apr_atomic_read32(&sl->state) != SLOT_USED) {
             continue;
@@ -429,31 +499,11 @@ int pr_st_collect(apr_pool_t *p, const char *vhost, pr_st_page *page)
         if (vhost && strcmp(sl->vhost, vk.vhost)) {
             continue;
         }
-        memcpy(v->backend, sl->backend, sizeof(v->backend));
-        memcpy(v->vhost, sl->vhost, sizeof(v->vhost));
-        v->backend[sizeof(v->backend) - 1] = '\0';
-        v->vhost[sizeof(v->vhost) - 1] = '\0';
-        v->policy = (int)apr_atomic_read32(&sl->policy);
-        v->configured = (int)apr_atomic_read32(&sl->configured);
-        v->ok = apr_atomic_read64(&sl->ok);
-        v->resumed = apr_atomic_read64(&sl->resumed);
-        for (k = 0; k < PR_REASON__COUNT; ++k) {
-            v->refused[k] = apr_atomic_read64(&sl->refused[k]);
-            v->audit[k] = apr_atomic_read64(&sl->audit[k]);
-            v->refused_total += v->refused[k];
-            v->audit_total += v->audit[k];
-        }
-        pr_st_snap_read(sl, &v->snap);
-        if (v->snap.have_cert) {
-            v->days_now = pr_days_until(apr_time_sec(v->snap.not_after), apr_time_sec(now));
-        }
+        view_read(sl, &views[n], now);
         ++n;
     }
     page->views = views;
     page->n = n;
-    page->created = st_hdr->created;
-    page->dropped = apr_atomic_read64(&st_hdr->dropped);
-    page->slots = st_nslots;
-    page->slots_used = used;
+    page_figures(page, used);
     return 1;
 }

@@ -51,6 +51,7 @@ typedef struct {
     char subject[256];
     char issuer[256];
     X509 *leaf;                     /* the peer judged last (a reference) */
+    long long chain_not_after;      /* earliest notAfter of leaf and chain */
     int stream;                     /* a stream backend (pr_stream_tls.c): c is
                                        the client's connection */
     const char *peer_ip;            /* stream: the backend's address (else

@@ -81,6 +81,7 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     pr_event ev;
     apr_pool_t *p = pc->c->pool;
     X509 *leaf = pc->leaf;
+    char fp[65], serial[80];
 
     memset(&ev, 0, sizeof(ev));
     ev.backend = pc->backend;
@@ -112,6 +113,11 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
         }
         pr_x509_pin_string(leaf, pin);
         ev.pin = apr_pstrdup(p, pin);
+        ev.fingerprint = fp;
+        pr_x509_fingerprint_hex(leaf, fp);
+        ev.serial = serial;
+        pr_x509_serial_hex(leaf, serial, sizeof(serial));
+        ev.chain_not_after = apr_time_from_sec(pc->chain_not_after);
     }
     if (ssl && SSL_get_current_cipher(ssl)) {
         ev.protocol = SSL_get_version(ssl);
@@ -288,6 +294,7 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     obs.pin = -1;
     if (leaf) {
         keep_leaf(pc, leaf);
+        pc->chain_not_after = pr_x509_chain_not_after(leaf, chain);
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
         if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
             obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
@@ -432,6 +439,7 @@ void pr_rejudge(pr_conn *pc, SSL *ssl)
     }
     if (leaf) {
         keep_leaf(pc, leaf);
+        pc->chain_not_after = pr_x509_chain_not_after(leaf, SSL_get_peer_cert_chain(ssl));
         pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
         pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
     }

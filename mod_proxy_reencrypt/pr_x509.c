@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
@@ -139,4 +140,68 @@ void pr_x509_pin_string(X509 *cert, char buf[64])
     else {
         buf[0] = '\0';
     }
+}
+
+void pr_x509_fingerprint_hex(X509 *cert, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[32];
+    unsigned int len = 0, i;
+
+    out[0] = '\0';
+    if (!X509_digest(cert, EVP_sha256(), md, &len) || len != 32) {
+        return;
+    }
+    for (i = 0; i < 32; ++i) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+void pr_x509_serial_hex(const X509 *cert, char *buf, size_t len)
+{
+    const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
+    BIGNUM *bn = serial ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
+    char *h = bn ? BN_bn2hex(bn) : NULL;
+    size_t i;
+
+    if (len) {
+        buf[0] = '\0';
+    }
+    if (h && len) {
+        for (i = 0; h[i] && i + 1 < len; ++i) {
+            buf[i] = (char)((h[i] >= 'A' && h[i] <= 'F') ? h[i] - 'A' + 'a' : h[i]);
+        }
+        buf[i] = '\0';
+    }
+    OPENSSL_free(h);
+    BN_free(bn);
+}
+
+long long pr_x509_not_after_unix(const X509 *cert)
+{
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int days = 0, secs = 0;
+    long long t = 0;
+
+    if (epoch && ASN1_TIME_diff(&days, &secs, epoch, X509_get0_notAfter(cert))) {
+        t = (long long)days * 86400 + secs;
+    }
+    ASN1_TIME_free(epoch);
+    return t;
+}
+
+long long pr_x509_chain_not_after(X509 *leaf, STACK_OF(X509) *chain)
+{
+    long long earliest = leaf ? pr_x509_not_after_unix(leaf) : 0, t;
+    int i;
+
+    for (i = 0; chain && i < sk_X509_num(chain); ++i) {
+        t = pr_x509_not_after_unix(sk_X509_value(chain, i));
+        if (t && (!earliest || t < earliest)) {
+            earliest = t;
+        }
+    }
+    return earliest;
 }

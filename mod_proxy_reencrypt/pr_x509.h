@@ -37,4 +37,18 @@ void pr_x509_name_line(const X509_NAME *name, char *buf, size_t len);
 /* "sha256//BASE64" of the certificate's SPKI into buf[64]. */
 void pr_x509_pin_string(X509 *cert, char buf[64]);
 
+/* SHA-256 of the DER certificate, lowercase hex (the blackbox exporter's
+ * fingerprint_sha256); "" on failure. */
+void pr_x509_fingerprint_hex(X509 *cert, char out[65]);
+
+/* The serial number in lowercase hex, no separators ("" on failure). */
+void pr_x509_serial_hex(const X509 *cert, char *buf, size_t len);
+
+/* notAfter as Unix seconds (0 if unreadable). */
+long long pr_x509_not_after_unix(const X509 *cert);
+
+/* The earliest notAfter of the leaf and the chain (either may be NULL):
+ * the blackbox exporter's probe_ssl_earliest_cert_expiry. */
+long long pr_x509_chain_not_after(X509 *leaf, STACK_OF(X509) *chain);
+
 #endif

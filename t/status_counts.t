@@ -128,7 +128,8 @@ my $j1 = counts_ok('after traffic', $N, $N);
         }
         if (defined $b->{peer}) {
             push @bad, "$w: peer keys" unless join(' ', sort keys %{ $b->{peer} }) eq
-                'days_left expiring issuer not_after not_after_unix pin sans seen subject';
+                'chain_not_after chain_not_after_unix days_left expiring fingerprint_sha256 issuer '
+                . 'not_after not_after_unix pin sans seen serial subject';
         }
     }
     is("@bad", '', 'JSON: every backend has the documented structure');
