@@ -15,4 +15,11 @@ is($e->{resumed} // 0, 0, 'no session was resumed');
 like($e->{last}{protocol} // $e->{protocol} // '', qr/^TLSv1\.[23]$/, 'the protocol of the full handshake is shown')
     or diag(explain($e));
 like($e->{last}{cipher} // $e->{cipher} // '', qr/^(TLS_|ECDHE)/, 'its cipher too') or diag(explain($e));
+
+# TLS 1.2: the cipher is known only once the handshake is over
+is(fetch('pol_proto', '/p12/')->code, 200, 'TLS 1.2 backend, a full handshake: served');
+my $p12 = nginx_port('id_tls12');
+my $e12 = backend_entry(status_json('pol_proto'), qr{^https://localhost:$p12}, qr/^pol-proto:/);
+is($e12->{last}{protocol} // '', 'TLSv1.2', 'TLS 1.2: the protocol is shown') or diag(explain($e12));
+like($e12->{last}{cipher} // '', qr/^ECDHE/, 'TLS 1.2: its cipher is shown') or diag(explain($e12));
 done_testing();
