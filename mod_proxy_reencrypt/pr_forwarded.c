@@ -316,24 +316,34 @@ static int fold_equal(const char *name, size_t len, const char *lit)
     return lit[len] == '\0';
 }
 
-static const char *const family[] = {
-    "x-forwarded", "forwarded", "x-real-ip", "x-client-ip", "client-ip",
-    "true-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
-    "fastly-client-ip", "x-original-forwarded-for", "front-end-https",
-    "x-url-scheme",
+#define LIT(s) { s, sizeof(s) - 1 }
+static const struct { const char *name; size_t len; } family[] = {
+    LIT("x-forwarded"), LIT("forwarded"), LIT("x-real-ip"), LIT("x-client-ip"),
+    LIT("client-ip"), LIT("true-client-ip"), LIT("x-cluster-client-ip"),
+    LIT("cf-connecting-ip"), LIT("fastly-client-ip"), LIT("x-original-forwarded-for"),
+    LIT("front-end-https"), LIT("x-url-scheme"),
 };
+#undef LIT
 
 int pr_fwd_in_family(const char *name, size_t len)
 {
     size_t i;
 
-    if (name == NULL)
+    if (name == NULL || len == 0)
         return 0;
+    /* Every name of the family starts with one of these: most request
+     * headers (Host, Accept, User-Agent...) stop here, per request. */
+    switch (fold((unsigned char)name[0])) {
+    case 'x': case 'f': case 'c': case 't':
+        break;
+    default:
+        return 0;
+    }
     /* X-Forwarded-<anything> */
     if (len > 12 && fold_equal(name, 12, "x-forwarded-"))
         return 1;
     for (i = 0; i < sizeof(family) / sizeof(family[0]); i++)
-        if (fold_equal(name, len, family[i]))
+        if (family[i].len == len && fold_equal(name, len, family[i].name))
             return 1;
     return 0;
 }
