@@ -164,4 +164,9 @@ void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json);
 void pr_st_out_table(request_rec *r, const pr_st_page *pg);
 void pr_st_out_auto(request_rec *r, const pr_st_page *pg);
 
+/* pr_status_render.c: a JSON string with its quotes; HTML text ("-" when
+ * empty). Allocated in p. */
+const char *pr_st_jstr(apr_pool_t *p, const char *s);
+const char *pr_st_html(apr_pool_t *p, const char *s);
+
 #endif

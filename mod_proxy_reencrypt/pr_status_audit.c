@@ -15,31 +15,6 @@
 #include "pr_status.h"
 #include "pr_version.h"
 
-static const char *jstr(apr_pool_t *p, const char *s)
-{
-    size_t len = strlen(s);
-    char *out = apr_palloc(p, PR_JSON_ESCAPED_MAX(len) + 2);
-
-    out[0] = '"';
-    len = pr_json_escape(s, len, out + 1, PR_JSON_ESCAPED_MAX(len));
-    out[len + 1] = '"';
-    out[len + 2] = '\0';
-    return out;
-}
-
-static const char *html(apr_pool_t *p, const char *s)
-{
-    size_t len = s ? strlen(s) : 0;
-    char *out;
-
-    if (!len) {
-        return "-";
-    }
-    out = apr_palloc(p, PR_HTML_ESCAPED_MAX(len));
-    pr_html_escape(s, len, out, PR_HTML_ESCAPED_MAX(len));
-    return out;
-}
-
 static const char *iso_time(apr_pool_t *p, apr_time_t t)
 {
     apr_time_exp_t x;
@@ -95,7 +70,7 @@ void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json)
                    "through (audit), by reason, with a suggested fix. Also as "
                    "<a href=\"?json&amp;audit\">JSON</a>; all backends: "
                    "<a href=\"?\">status</a>. Plaintext static backends are listed "
-                   "in the start-up log (PRE0013).</p>\n", html(p, pg->server));
+                   "in the start-up log (PRE0013).</p>\n", pr_st_html(p, pg->server));
         ap_rputs("<table class=\"pr\">\n<tr><th>Backend</th><th>Vhost</th><th>Policy</th>"
                  "<th>Reason</th><th>Count</th><th>Last</th><th>Certificate</th>"
                  "<th>Suggested fix</th></tr>\n", r);
@@ -118,26 +93,26 @@ void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json)
                            "\"reason\": %s, \"count\": %" APR_UINT64_T_FMT ", \"last\": %s,\n"
                            "     \"subject\": %s, \"issuer\": %s, \"days_left\": %s,\n"
                            "     \"fix\": %s}",
-                           rows ? "," : "", jstr(p, v->backend), jstr(p, v->vhost),
-                           jstr(p, pr_policy_label(v->policy)), jstr(p, reason), v->audit[k],
-                           last ? jstr(p, last) : "null",
-                           v->snap.have_cert ? jstr(p, v->snap.subject) : "null",
-                           v->snap.have_cert ? jstr(p, v->snap.issuer) : "null",
+                           rows ? "," : "", pr_st_jstr(p, v->backend), pr_st_jstr(p, v->vhost),
+                           pr_st_jstr(p, pr_policy_label(v->policy)), pr_st_jstr(p, reason), v->audit[k],
+                           last ? pr_st_jstr(p, last) : "null",
+                           v->snap.have_cert ? pr_st_jstr(p, v->snap.subject) : "null",
+                           v->snap.have_cert ? pr_st_jstr(p, v->snap.issuer) : "null",
                            v->snap.have_cert ? apr_ltoa(p, v->days_now) : "null",
-                           jstr(p, fix_of(p, v, k)));
+                           pr_st_jstr(p, fix_of(p, v, k)));
             }
             else {
                 ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
                            "<td>%" APR_UINT64_T_FMT "</td><td>%s</td><td>%s</td>"
                            "<td class=\"fix\">%s</td></tr>\n",
-                           html(p, v->backend), html(p, v->vhost),
-                           pr_policy_label(v->policy), reason, v->audit[k], html(p, last),
+                           pr_st_html(p, v->backend), pr_st_html(p, v->vhost),
+                           pr_policy_label(v->policy), reason, v->audit[k], pr_st_html(p, last),
                            v->snap.have_cert
                                ? apr_psprintf(p, "%s<br>issuer %s<br>%ld days left",
-                                              html(p, v->snap.subject), html(p, v->snap.issuer),
+                                              pr_st_html(p, v->snap.subject), pr_st_html(p, v->snap.issuer),
                                               v->days_now)
                                : "-",
-                           html(p, fix_of(p, v, k)));
+                           pr_st_html(p, fix_of(p, v, k)));
             }
             ++rows;
         }

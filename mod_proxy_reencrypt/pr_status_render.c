@@ -40,7 +40,7 @@ static const char *iso_time(apr_pool_t *p, apr_time_t t)
 }
 
 /* A JSON string, quotes included. */
-static const char *jstr(apr_pool_t *p, const char *s)
+const char *pr_st_jstr(apr_pool_t *p, const char *s)
 {
     size_t len = strlen(s);
     char *out = apr_palloc(p, PR_JSON_ESCAPED_MAX(len) + 2);
@@ -53,7 +53,7 @@ static const char *jstr(apr_pool_t *p, const char *s)
 }
 
 /* HTML text; "-" for an empty value. */
-static const char *html(apr_pool_t *p, const char *s)
+const char *pr_st_html(apr_pool_t *p, const char *s)
 {
     size_t len = s ? strlen(s) : 0;
     char *out;
@@ -104,8 +104,8 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
                "  \"since\": %s,\n  \"since_unix\": %" APR_TIME_T_FMT ",\n"
                "  \"slots\": %u,\n  \"slots_used\": %u,\n  \"dropped\": %" APR_UINT64_T_FMT
                ",\n  \"backends\": [",
-               jstr(p, iso_time(p, now)), apr_time_sec(now),
-               jstr(p, iso_time(p, pg->created)), apr_time_sec(pg->created),
+               pr_st_jstr(p, iso_time(p, now)), apr_time_sec(now),
+               pr_st_jstr(p, iso_time(p, pg->created)), apr_time_sec(pg->created),
                pg->slots, pg->slots_used, pg->dropped);
     for (i = 0; i < n; ++i) {
         const pr_view *v = &views[i];
@@ -115,8 +115,8 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
                    "\"configured\": %s,\n     \"handshakes\": {\"ok\": %" APR_UINT64_T_FMT
                    ", \"refused_total\": %" APR_UINT64_T_FMT
                    ", \"audit_total\": %" APR_UINT64_T_FMT ",\n       \"refused\": ",
-                   i ? "," : "", jstr(p, v->backend), jstr(p, v->vhost),
-                   jstr(p, pr_policy_label(v->policy)), v->configured ? "true" : "false",
+                   i ? "," : "", pr_st_jstr(p, v->backend), pr_st_jstr(p, v->vhost),
+                   pr_st_jstr(p, pr_policy_label(v->policy)), v->configured ? "true" : "false",
                    v->ok, v->refused_total, v->audit_total);
         json_reasons(r, v->refused);
         ap_rputs(",\n       \"audit\": ", r);
@@ -129,16 +129,16 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
                        "\"crl_next_update\": %s}",
                        verdict_name(sn->verdict),
                        sn->verdict == PR_VERDICT_OK ? "null"
-                           : jstr(p, pr_reason_name((pr_reason)sn->reason)),
-                       jstr(p, iso_time(p, sn->time)), apr_time_sec(sn->time),
+                           : pr_st_jstr(p, pr_reason_name((pr_reason)sn->reason)),
+                       pr_st_jstr(p, iso_time(p, sn->time)), apr_time_sec(sn->time),
                        sn->resumed ? "true" : "false",
-                       sn->protocol[0] ? jstr(p, sn->protocol) : "null",
-                       sn->cipher[0] ? jstr(p, sn->cipher) : "null",
+                       sn->protocol[0] ? pr_st_jstr(p, sn->protocol) : "null",
+                       sn->cipher[0] ? pr_st_jstr(p, sn->cipher) : "null",
                        !sn->ocsp[0] ? "null"
                            : apr_psprintf(p, "{\"status\": %s, \"next_update\": %s}",
-                                          jstr(p, sn->ocsp), sn->ocsp_next
-                                          ? jstr(p, iso_time(p, sn->ocsp_next)) : "null"),
-                       sn->crl_next ? jstr(p, iso_time(p, sn->crl_next)) : "null");
+                                          pr_st_jstr(p, sn->ocsp), sn->ocsp_next
+                                          ? pr_st_jstr(p, iso_time(p, sn->ocsp_next)) : "null"),
+                       sn->crl_next ? pr_st_jstr(p, iso_time(p, sn->crl_next)) : "null");
         }
         else {
             ap_rputs("null", r);
@@ -150,12 +150,12 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
                        "\"days_left\": %ld, \"expiring\": %s, \"pin\": %s, "
                        "\"seen\": %s,\n       \"fingerprint_sha256\": %s, \"serial\": %s, "
                        "\"chain_not_after\": %s, \"chain_not_after_unix\": %" APR_TIME_T_FMT "}",
-                       jstr(p, sn->subject), jstr(p, sn->issuer), jstr(p, sn->sans),
-                       jstr(p, iso_time(p, sn->not_after)), apr_time_sec(sn->not_after),
+                       pr_st_jstr(p, sn->subject), pr_st_jstr(p, sn->issuer), pr_st_jstr(p, sn->sans),
+                       pr_st_jstr(p, iso_time(p, sn->not_after)), apr_time_sec(sn->not_after),
                        v->days_now, (sn->expiring || v->days_now < 0) ? "true" : "false",
-                       jstr(p, sn->pin), jstr(p, iso_time(p, sn->cert_time)),
-                       jstr(p, sn->fingerprint), jstr(p, sn->serial),
-                       jstr(p, iso_time(p, sn->chain_not_after)), apr_time_sec(sn->chain_not_after));
+                       pr_st_jstr(p, sn->pin), pr_st_jstr(p, iso_time(p, sn->cert_time)),
+                       pr_st_jstr(p, sn->fingerprint), pr_st_jstr(p, sn->serial),
+                       pr_st_jstr(p, iso_time(p, sn->chain_not_after)), apr_time_sec(sn->chain_not_after));
         }
         else {
             ap_rputs("null", r);
@@ -213,7 +213,7 @@ typedef struct {
 
 static const char *esc(apr_pool_t *p, const char *s, int fmt)
 {
-    return fmt == FMT_HTML ? html(p, s) : astr(p, *s ? s : "-");
+    return fmt == FMT_HTML ? pr_st_html(p, s) : astr(p, *s ? s : "-");
 }
 
 static const char *num(apr_pool_t *p, apr_uint64_t v)
@@ -226,7 +226,7 @@ static const char *c_backend(apr_pool_t *p, const pr_view *v, int fmt, const cha
     if (fmt == FMT_AUTO || v->configured) {
         return esc(p, v->backend, fmt);
     }
-    return apr_pstrcat(p, html(p, v->backend), " <i>(dynamic)</i>", NULL);
+    return apr_pstrcat(p, pr_st_html(p, v->backend), " <i>(dynamic)</i>", NULL);
 }
 
 static const char *c_vhost(apr_pool_t *p, const pr_view *v, int fmt, const char **cls)
@@ -284,7 +284,7 @@ static const char *c_last(apr_pool_t *p, const pr_view *v, int fmt, const char *
                         sn->verdict == PR_VERDICT_OK ? "" : ": ",
                         sn->verdict == PR_VERDICT_OK ? ""
                             : pr_reason_name((pr_reason)sn->reason),
-                        html(p, date));
+                        pr_st_html(p, date));
 }
 
 static const char *c_reason(apr_pool_t *p, const pr_view *v, int fmt, const char **cls)
@@ -434,7 +434,7 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
              "</head><body>\n<h1>Proxy re-encryption status</h1>\n", r);
     ap_rprintf(r, "<p>Server: %s. " PR_PRODUCT ". Also as <a href=\"?json\">JSON</a> and "
                "<a href=\"?prometheus\">Prometheus</a>; "
-               "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", html(r->pool, pg->server));
+               "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", pr_st_html(r->pool, pg->server));
     pr_st_out_table(r, pg);
     ap_rputs("</body></html>\n", r);
 }
