@@ -36,15 +36,7 @@
 
 #include <openssl/evp.h>
 
-#define CHECK(c) do {                                                  \
-        if (!(c)) {                                                    \
-            fprintf(stderr, "%s:%d: invariant violated: %s\n",         \
-                    __FILE__, __LINE__, #c);                           \
-            abort();                                                   \
-        }                                                              \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static int is_word(const char *s, size_t len, const char *w)
 {

@@ -39,15 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c) do {                                                  \
-        if (!(c)) {                                                    \
-            fprintf(stderr, "%s:%d: invariant violated: %s\n",         \
-                    __FILE__, __LINE__, #c);                           \
-            abort();                                                   \
-        }                                                              \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* Big enough for any well-formed input: each value takes at most its
  * raw length plus one NUL, and values are never longer than the input. */

@@ -33,15 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c) do {                                                  \
-        if (!(c)) {                                                    \
-            fprintf(stderr, "%s:%d: invariant violated: %s\n",         \
-                    __FILE__, __LINE__, #c);                           \
-            abort();                                                   \
-        }                                                              \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 typedef struct {
     int known;                  /* PROXY with addresses (else UNKNOWN/LOCAL) */
