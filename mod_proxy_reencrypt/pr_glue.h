@@ -151,6 +151,13 @@ void pr_handoff_register_hooks(apr_pool_t *p);
  * warnings. */
 void pr_status_register_hooks(apr_pool_t *p);
 int pr_status_should_warn(const char *backend, const char *vhost);
+/* pr_status_fwd.c: count what pr_headers.c saw for r's vhost: the names
+ * stripped from an untrusted peer (NULL: none; audit: would strip), and
+ * bits 1 << pr_hdr_id of the lists from a trusted proxy whose walk
+ * stopped at a malformed element and of its values that failed
+ * validation. */
+void pr_status_forwarded(request_rec *r, const apr_array_header_t *stripped, int audit,
+                         unsigned malformed, unsigned invalid);
 /* ProxyReencryptStatusScope (its command_rec is in pr_cmds). */
 const char *pr_status_set_scope(cmd_parms *cmd, void *mc, const char *arg);
 /* pr_dump.c: apachectl -t -D DUMP_REENCRYPT. */

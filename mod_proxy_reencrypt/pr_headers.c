@@ -41,6 +41,8 @@ typedef struct {
     const char *xff, *proto, *host, *port, *real_ip, *forwarded;
     apr_array_header_t *removed;    /* const char *: incoming names */
     apr_table_t *kept;              /* a trusted proxy's, put back */
+    int trusted;                    /* the peer is a trusted proxy */
+    unsigned malformed, invalid;    /* 1 << pr_hdr_id: counted (status) */
 } pr_fwd_values;
 
 static int trusted_addr(const apr_array_header_t *cidrs, apr_sockaddr_t *sa)
@@ -147,7 +149,7 @@ static const char *last_of(apr_pool_t *p, const char *list)
 /* A trusted proxy's single value for header id: the nearest hop's (the
  * last element), if it passes valid(); else NULL. */
 static const char *trusted_last(apr_pool_t *p, const incoming *in, int id,
-                                int (*valid)(const char *, size_t))
+                                int (*valid)(const char *, size_t), unsigned *invalid)
 {
     const char *v;
 
@@ -155,7 +157,11 @@ static const char *trusted_last(apr_pool_t *p, const incoming *in, int id,
         return NULL;
     }
     v = last_of(p, in->val[id]);
-    return valid(v, strlen(v)) ? v : NULL;
+    if (!valid(v, strlen(v))) {
+        *invalid |= 1u << id;
+        return NULL;
+    }
+    return v;
 }
 
 static int port_valid(const char *s, size_t len)
@@ -172,7 +178,7 @@ static int ip_valid(const char *s, size_t len)
 /* One walked header: the chain left to right (addresses, then the peer),
  * and the elements as written (Forwarded). */
 typedef struct {
-    int present;
+    int present, malformed;
     const char *client;
     apr_array_header_t *addrs;      /* const char * */
     apr_array_header_t *elems;      /* const char *, without the peer */
@@ -200,7 +206,8 @@ static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, ch
     }
     ch->client = n > 0 ? APR_ARRAY_IDX(ch->addrs, 0, const char *) : c->client_ip;
     APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
-    if (v && stop == PR_WALK_MALFORMED) {
+    ch->malformed = v && stop == PR_WALK_MALFORMED;
+    if (ch->malformed) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1030)
                       "%s from trusted proxy %s: the walk stopped at a malformed "
                       "element, the client is the last good address (%s)",
@@ -218,6 +225,7 @@ static void remoteip_chain(request_rec *r, chain *ch)
     int i;
 
     ch->present = 1;
+    ch->malformed = 0;
     ch->client = r->useragent_ip;
     ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
     ch->elems = NULL;
@@ -308,7 +316,7 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     memset(&in, 0, sizeof(in));
     in.conf = conf;
     in.pool = p;
-    in.trusted = trusted_addr(pol->trusted, c->client_addr);
+    in.trusted = out->trusted = trusted_addr(pol->trusted, c->client_addr);
     in.keep_ours = out->mode == PR_FWD_MODE_OFF;
     in.names = apr_array_make(p, 4, sizeof(const char *));
     in.kept = apr_table_make(p, 2);
@@ -341,26 +349,28 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
             fc.elems = NULL;
         }
     }
+    out->malformed = (xc.malformed ? 1u << PR_HDR_X_FORWARDED_FOR : 0)
+        | (fc.malformed ? 1u << PR_HDR_FORWARDED : 0);
     out->real_ip = primary->client;
     /* A trusted proxy that sent no chain may still name the client. */
     if (primary == &xc && !xc.present && !fc.present
-        && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid)) != NULL) {
+        && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid, &out->invalid)) != NULL) {
         out->real_ip = v;
     }
     out->xff = join_list(p, xc.addrs, xc.addrs->nelts);
 
     /* X-Forwarded-Proto, -Host, -Port: the nearest trusted hop's value
      * (the last element) when valid, else this hop's own. */
-    out->proto = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid))
+    out->proto = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid, &out->invalid))
         ? v : own_proto;
     out->host = apr_table_get(r->headers_in, "Host");
     if (!out->host) {
         out->host = r->hostname ? r->hostname : r->server->server_hostname;
     }
-    if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid)) != NULL) {
+    if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid, &out->invalid)) != NULL) {
         out->host = v;
     }
-    out->port = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid))
+    out->port = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid, &out->invalid))
         ? v : apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
 
     if (out->mode == PR_FWD_MODE_RFC7239 || out->mode == PR_FWD_MODE_BOTH) {
@@ -439,6 +449,12 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
     if (!v) {
         v = apr_pcalloc(r->pool, sizeof(*v));
         compute(r, conf, pol, v);
+        /* per-vhost counters: nothing to do for a request with nothing
+         * stripped, malformed or invalid */
+        if ((!v->trusted && v->removed->nelts) || v->malformed || v->invalid) {
+            pr_status_forwarded(r, v->trusted ? NULL : v->removed, !v->enforce,
+                                v->malformed, v->invalid);
+        }
         if (!v->enforce) {
             log_audit(r, v);
         }

@@ -23,6 +23,7 @@
 
 #include "pr_core.h"
 #include "pr_events.h"
+#include "pr_fwd_stats.h"
 
 /* ProxyReencryptStatusScope */
 #define PR_ST_SCOPE_VHOST   0
@@ -31,8 +32,8 @@
 /* Bump PR_ST_LAYOUT whenever pr_st_header or pr_slot change: a graceful
  * restart may load a newer mod_proxy_reencrypt.so that finds the
  * previous one's segment (then it starts afresh). */
-#define PR_ST_LAYOUT    "3"
-#define PR_ST_MAGIC     0x50525333u     /* "PRS3" */
+#define PR_ST_LAYOUT    "4"
+#define PR_ST_MAGIC     0x50525334u     /* "PRS4" */
 #define PR_ST_SPARE     64              /* slots for dynamic backends */
 
 #define SLOT_FREE      0u
@@ -93,7 +94,30 @@ typedef struct {
     apr_uint32_t generation;        /* configurations this segment served */
     apr_uint64_t dropped;           /* events with no slot left */
     apr_time_t created;
+    apr_uint32_t nvslots;           /* pr_vslot after the slots */
+    apr_uint32_t vslot_size;
 } pr_st_header;
+
+/* Per vhost: the forwarded headers it saw (pr_status_fwd.c), one slot
+ * per configured vhost, claimed by the parent at start-up. Counters:
+ * apr_atomic only. */
+typedef struct {
+    apr_uint32_t state;             /* SLOT_FREE or SLOT_USED */
+    apr_uint32_t hash;              /* of pr_st_key_make("", vhost) */
+    char vhost[sizeof(((pr_slot *)0)->vhost)];
+    apr_uint64_t stripped[PR_FWDF__COUNT];  /* from untrusted peers, enforce */
+    apr_uint64_t audit[PR_FWDF__COUNT];     /* the same, audit: would strip */
+    apr_uint64_t malformed[PR_FWDL__COUNT]; /* lists from trusted proxies */
+    apr_uint64_t invalid[PR_FWDV__COUNT];   /* values from trusted proxies */
+} pr_vslot;
+
+/* A copy of one vhost's counters. */
+typedef struct {
+    char vhost[sizeof(((pr_slot *)0)->vhost)];
+    apr_uint64_t stripped[PR_FWDF__COUNT], audit[PR_FWDF__COUNT];
+    apr_uint64_t malformed[PR_FWDL__COUNT], invalid[PR_FWDV__COUNT];
+    apr_uint64_t stripped_total, audit_total, malformed_total, invalid_total;
+} pr_vview;
 
 typedef struct {
     char backend[sizeof(((pr_slot *)0)->backend)];
@@ -122,10 +146,13 @@ typedef struct {
     apr_uint64_t dropped;
     unsigned slots, slots_used;     /* of the whole segment */
     const char *server;             /* this vhost, for the page title */
+    const pr_vview *vviews;         /* forwarded headers per vhost */
+    int nv;
 } pr_st_page;
 
 /* pr_status_store.c */
 void pr_st_attach(pr_st_header *hdr);   /* NULL: no segment */
+pr_st_header *pr_st_attached(void);     /* NULL: no segment */
 pr_slot *pr_st_slots_of(pr_st_header *hdr);
 void pr_st_key_make(pr_slot_key *k, const char *backend, const char *vhost);
 /* The slot of k in slots[0..n); with create, a free one is claimed, else
@@ -163,6 +190,23 @@ void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json);
 /* The section of /server-status: an HTML table, or ?auto lines. */
 void pr_st_out_table(request_rec *r, const pr_st_page *pg);
 void pr_st_out_auto(request_rec *r, const pr_st_page *pg);
+
+/* pr_status_fwd.c: the vhost slots after the backend slots of a
+ * segment; the configured vhosts (one pr_slot_key each, backend ""); */
+pr_vslot *pr_st_vslots_of(pr_st_header *hdr);
+apr_size_t pr_st_vslots_size(apr_uint32_t nvslots);
+apr_array_header_t *pr_st_fwd_vhosts(apr_pool_t *p, server_rec *main_s);
+/* Free the slots of vhosts not in keys (a restart); claim theirs. */
+void pr_st_fwd_forget(pr_st_header *hdr, const apr_array_header_t *keys);
+void pr_st_fwd_claim(pr_st_header *hdr, const apr_array_header_t *keys);
+/* Copy every used vhost slot of src into dst (a segment that grew). */
+void pr_st_fwd_copy(pr_st_header *dst, pr_st_header *src);
+/* The vhost views of vhost (NULL: every vhost) into page (vviews, nv). */
+void pr_st_fwd_collect(apr_pool_t *p, const char *vhost, pr_st_page *page);
+/* The forwarded parts of the pages. */
+void pr_st_fwd_out_json(request_rec *r, const pr_st_page *pg);
+void pr_st_fwd_out_html(request_rec *r, const pr_st_page *pg);
+void pr_st_fwd_out_prometheus(request_rec *r, const char *vhost);
 
 /* pr_status_render.c: a JSON string with its quotes; HTML text ("-" when
  * empty). Allocated in p. */

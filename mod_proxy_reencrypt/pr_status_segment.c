@@ -152,9 +152,12 @@ static void slot_copy(pr_slot *dst, pr_slot *src)
 }
 
 static apr_status_t segment_create(apr_pool_t *pool, apr_pool_t *ptemp,
-                                   apr_uint32_t nslots, pr_st_retained *ret)
+                                   apr_uint32_t nslots, apr_uint32_t nvslots,
+                                   pr_st_retained *ret)
 {
-    apr_size_t size = APR_ALIGN_DEFAULT(sizeof(pr_st_header)) + (apr_size_t)nslots * sizeof(pr_slot);
+    /* the backend slots, then the vhost slots (pr_status_fwd.c) */
+    apr_size_t size = APR_ALIGN_DEFAULT(sizeof(pr_st_header))
+        + APR_ALIGN_DEFAULT((apr_size_t)nslots * sizeof(pr_slot)) + pr_st_vslots_size(nvslots);
     apr_status_t rv = apr_shm_create(&ret->shm, size, NULL, pool);
 
     if (rv == APR_ENOTIMPL) {
@@ -173,6 +176,8 @@ static apr_status_t segment_create(apr_pool_t *pool, apr_pool_t *ptemp,
     ret->hdr->magic = PR_ST_MAGIC;
     ret->hdr->slot_size = sizeof(pr_slot);
     ret->hdr->nslots = nslots;
+    ret->hdr->nvslots = nvslots;
+    ret->hdr->vslot_size = sizeof(pr_vslot);
     ret->hdr->created = apr_time_now();
     ret->pool = pool;
     return APR_SUCCESS;
@@ -197,7 +202,7 @@ static int by_recent_use(const void *a, const void *b)
 /* A segment of want slots replacing ret's: the static backends' slots
  * first, then the dynamic ones most recently used first, as many as fit. */
 static apr_status_t segment_grow(pr_st_retained *ret, apr_pool_t *ptemp, server_rec *main_s,
-                                 apr_uint32_t want, const static_set *set)
+                                 apr_uint32_t want, apr_uint32_t wantv, const static_set *set)
 {
     pr_st_retained fresh;
     apr_array_header_t *dyn = apr_array_make(ptemp, 16, sizeof(pr_slot *));
@@ -208,7 +213,7 @@ static apr_status_t segment_grow(pr_st_retained *ret, apr_pool_t *ptemp, server_
     int j;
 
     apr_pool_create(&pool, main_s->process->pool);
-    rv = segment_create(pool, ptemp, want, &fresh);
+    rv = segment_create(pool, ptemp, want, wantv, &fresh);
     if (rv != APR_SUCCESS) {
         apr_pool_destroy(pool);
         return rv;
@@ -229,6 +234,7 @@ static apr_status_t segment_grow(pr_st_retained *ret, apr_pool_t *ptemp, server_
     for (j = 0; j < dyn->nelts && n < want; ++j) {
         slot_copy(&slots[n++], APR_ARRAY_IDX(dyn, j, pr_slot *));
     }
+    pr_st_fwd_copy(fresh.hdr, ret->hdr);
     fresh.hdr->dropped = apr_atomic_read64(&ret->hdr->dropped);
     fresh.hdr->created = ret->hdr->created;
     fresh.hdr->generation = ret->hdr->generation;
@@ -244,7 +250,8 @@ int pr_st_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     pr_st_retained *ret;
     static_set set;
     pr_slot *slots;
-    apr_uint32_t i, nstatic, want;
+    apr_array_header_t *vhosts;
+    apr_uint32_t i, nstatic, want, wantv;
     int j;
 
     (void)pconf;
@@ -259,6 +266,8 @@ int pr_st_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     nstatic = (apr_uint32_t)set.list->nelts;
     /* Only the configuration sizes the segment, never dynamic backends. */
     want = nstatic + PR_ST_SPARE;
+    vhosts = pr_st_fwd_vhosts(ptemp, main_s);
+    wantv = (apr_uint32_t)vhosts->nelts;
 
     ret = ap_retained_data_get(PR_ST_RETAINED);
     if (!ret) {
@@ -266,7 +275,8 @@ int pr_st_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     }
 
     if (ret->hdr && (ret->hdr->magic != PR_ST_MAGIC
-                     || ret->hdr->slot_size != sizeof(pr_slot))) {
+                     || ret->hdr->slot_size != sizeof(pr_slot)
+                     || ret->hdr->vslot_size != sizeof(pr_vslot))) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, main_s, PRE(0105)
                      "status: the retained counters were written by another "
                      "build of the module; starting afresh");
@@ -287,13 +297,16 @@ int pr_st_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                 pr_st_slot_release(sl);
             }
         }
-        if (ret->hdr->nslots < want) {
-            apr_status_t rv = segment_grow(ret, ptemp, main_s, want, &set);
+        pr_st_fwd_forget(ret->hdr, vhosts);     /* vhosts that are gone */
+        if (ret->hdr->nslots < want || ret->hdr->nvslots < wantv) {
+            apr_status_t rv = segment_grow(ret, ptemp, main_s,
+                                           want > ret->hdr->nslots ? want : ret->hdr->nslots,
+                                           wantv, &set);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_s, PRE(0102)
-                             "status: cannot grow the shared memory for %u backends; "
-                             "keeping the old segment of %u slots",
-                             nstatic, ret->hdr->nslots);
+                             "status: cannot grow the shared memory for %u backends "
+                             "and %u vhosts; keeping the old segment of %u and %u slots",
+                             nstatic, wantv, ret->hdr->nslots, ret->hdr->nvslots);
             }
         }
     }
@@ -302,7 +315,7 @@ int pr_st_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         apr_status_t rv;
 
         apr_pool_create(&pool, main_s->process->pool);
-        rv = segment_create(pool, ptemp, want, ret);
+        rv = segment_create(pool, ptemp, want, wantv, ret);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, main_s, PRE(0103)
                          "status: cannot create shared memory for %u backends; "
@@ -316,6 +329,7 @@ int pr_st_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
     pr_st_attach(ret->hdr);
     ++ret->hdr->generation;
+    pr_st_fwd_claim(ret->hdr, vhosts);
 
     /* Every static backend has its slot, with the policy now in force:
      * mark the ones that have a slot first, so that claiming the others

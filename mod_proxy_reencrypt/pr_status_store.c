@@ -66,6 +66,11 @@ void pr_st_attach(pr_st_header *hdr)
     st_nslots = hdr ? hdr->nslots : 0;
 }
 
+pr_st_header *pr_st_attached(void)
+{
+    return st_hdr;
+}
+
 /* ------------------------------------------------------------------ */
 /* Slots.                                                               */
 
@@ -505,5 +510,6 @@ int pr_st_collect(apr_pool_t *p, const char *vhost, pr_st_page *page)
     page->views = views;
     page->n = n;
     page_figures(page, used);
+    pr_st_fwd_collect(p, vhost, page);
     return 1;
 }
