@@ -325,6 +325,17 @@ int pr_parse_cidr(const char *s, size_t len, pr_cidr *out, const char **why)
             return -1;
         }
     }
+    /* An IPv4-mapped block (within ::ffff:0:0/96) is the IPv4 block it
+     * names, so that a peer matches the same whether it came in over an
+     * IPv4 socket or as ::ffff:a.b.c.d over an IPv6 one (APR matches a
+     * mapped peer against IPv4 blocks only, and refuses mapped blocks). */
+    if (out->family == 6 && out->prefix >= 96
+        && !memcmp(out->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+        memmove(out->addr, out->addr + 12, 4);
+        memset(out->addr + 4, 0, 12);
+        out->family = 4;
+        out->prefix -= 96;
+    }
     if (out->prefix == 0) {
         *why = "covers every address: trusting every peer's forwarded headers "
                "defeats them (list your proxies' addresses)";

@@ -107,7 +107,10 @@ int pr_name_is_keyword(const char *s, size_t len);
  * /128) or followed by "/prefix" (decimal, no sign, no leading zero) or,
  * for IPv4, "/dotted-netmask", which must be contiguous. The address may
  * have no bit set beyond the prefix, and a block of every address (/0)
- * is refused: trusting every peer's forwarded headers defeats them.
+ * is refused: trusting every peer's forwarded headers defeats them. An
+ * IPv4-mapped IPv6 block (::ffff:10.0.0.0/104) is returned as the IPv4
+ * block it names (10.0.0.0/8, family 4), which matches IPv4 peers and
+ * IPv4-mapped ones alike.
  * Returns 0 and fills *out, or -1 with *why set to a static reason. */
 typedef struct {
     int family;                 /* 4 or 6 */

@@ -158,6 +158,33 @@ static void test_cidr(void)
     ok(pr_parse_cidr("10.0.0.0/8\0", 11, &c, &why) == -1, "embedded NUL refused");
     ok(pr_parse_cidr("10.0.0.0/8xx", 10, &c, &why) == 0 && c.prefix == 8, "length ends it");
     ok(pr_parse_cidr(S("0.0.0.0/1"), &c, &why) == 0 && c.prefix == 1, "0.0.0.0/1 accepted");
+
+    /* IPv4-mapped IPv6 (::ffff:0:0/96): the IPv4 block it names, so that
+     * it matches IPv4 peers and mapped ones alike (APR matches a mapped
+     * peer against IPv4 blocks only, and refuses a mapped block) */
+    {
+        static const unsigned char lo[4] = { 127, 0, 0, 1 };
+        static const unsigned char ten[4] = { 10, 0, 0, 0 };
+
+        ok(pr_parse_cidr(S("::ffff:127.0.0.1"), &c, &why) == 0 && c.family == 4
+           && c.prefix == 32 && !memcmp(c.addr, lo, 4), "::ffff:127.0.0.1 is 127.0.0.1/32");
+        ok(pr_parse_cidr(S("::FFFF:7f00:1/128"), &c, &why) == 0 && c.family == 4
+           && c.prefix == 32 && !memcmp(c.addr, lo, 4), "::FFFF:7f00:1/128 is 127.0.0.1/32");
+        ok(pr_parse_cidr(S("::ffff:10.0.0.0/104"), &c, &why) == 0 && c.family == 4
+           && c.prefix == 8 && !memcmp(c.addr, ten, 4), "::ffff:10.0.0.0/104 is 10.0.0.0/8");
+        ok(pr_parse_cidr(S("::ffff:10.0.0.1/104"), &c, &why) == -1 && strstr(why, "host bits"),
+           "::ffff:10.0.0.1/104: host bits refused");
+        ok(pr_parse_cidr(S("::ffff:0.0.0.0/96"), &c, &why) == -1 && strstr(why, "every address"),
+           "::ffff:0.0.0.0/96 (every IPv4 peer) refused");
+        ok(pr_parse_cidr(S("::ffff:0:0/95"), &c, &why) == -1 && strstr(why, "host bits"),
+           "::ffff:0:0/95: host bits refused");
+        ok(pr_parse_cidr(S("::/95"), &c, &why) == 0 && c.family == 6 && c.prefix == 95,
+           "::/95 (wider than the mapped block) stays IPv6");
+        ok(pr_parse_cidr(S("64:ff9b::7f00:1"), &c, &why) == 0 && c.family == 6 && c.prefix == 128,
+           "64:ff9b::7f00:1 (NAT64, not mapped) stays IPv6");
+        ok(pr_parse_cidr(S("::7f00:1"), &c, &why) == 0 && c.family == 6 && c.prefix == 128,
+           "::7f00:1 (IPv4-compatible, deprecated) stays IPv6");
+    }
 }
 
 static void test_proxy_header(void)
