@@ -12,6 +12,8 @@
  * pr_status_render.c   HTML, JSON, Prometheus and mod_status ?auto
  * pr_status_handler.c  SetHandler proxy-reencrypt-status, the mod_status
  *                      hook, ProxyReencryptStatusScope, hook registration
+ * pr_status_fwd.c      per-vhost counters of forwarded headers: the vhost
+ *                      slots after the backend slots, counting, rendering
  */
 #ifndef PR_STATUS_H
 #define PR_STATUS_H
