@@ -180,6 +180,8 @@ long_chain() {
 }
 long_chain deep  deep 5
 long_chain deep4 d4   4
+# More certificates than any policy depth allows (the chain bound, issue 12).
+long_chain long12 l12 12
 
 # Chain files: leaf + intermediates (never the root).
 for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front st-a st-b; do
