@@ -52,6 +52,7 @@
 #               certificate from client-ca.crt); logs DIR/logs/NAME.log
 # Reliability suite (t/reliability_*.t):
 #   long12      nginx, a chain of 12 intermediates (build/pki.sh long12)
+#   bigcert     nginx, a leaf with 8000 SANs: a Certificate message over 100 KB
 #   rel_stall, rel_stall2, rel_stall_hc
 #               accept TCP and never answer the ClientHello
 #               (build/hostile_backend.pl stall); one per test, so that
@@ -66,7 +67,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PKI=${3:-${MPR_PKI:-$HERE/t/pki}}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
-NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked long12"
+NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked long12 bigcert"
 ID_NAMES="id_client id_tls12 id_pp id_h2 id_h2exp id_ws"
 OCSP_NAMES="ocsp_good ocsp_revoked ocsp_expired ocsp_wrongkey ocsp_good12 ocsp_revoked12"
 SESS_NAMES="ka5_12 ka5_13"

@@ -4,7 +4,9 @@
 #  * a TLS 1.0-only backend (openssl s_server -tls1);
 #  * a chain of 12 intermediates (13 certificates): refused before any
 #    verification work, detail "chain of 13 certificates exceeds 10";
-#    under audit: served as stock serves it, "would refuse" with the detail.
+#    under audit: served as stock serves it, "would refuse" with the detail;
+#  * a Certificate message over 100 KB (8000 SANs): refused by OpenSSL's
+#    limit, detail "excessive message size".
 use strict;
 use warnings;
 use Apache::Test qw(-withtestmore);
@@ -46,6 +48,13 @@ my $before = line_count($blog);
 one_line_ok('a chain of 13 certificates', 'rel_front', '/long/', 'long12', 502,
             qr/refused .*reason=handshake; subject="[^"]+".*detail="chain of 13 certificates exceeds 10"/);
 is(line_count($blog), $before, 'the long-chain backend\'s application is never reached');
+
+# bytes: the Certificate message over 100 KB (OpenSSL's max_cert_list)
+$blog = nginx_log('bigcert');
+$before = line_count($blog);
+one_line_ok('a Certificate message over 100 KB', 'rel_front', '/big/', 'bigcert', 502,
+            qr/refused .*reason=handshake; no peer certificate; detail="excessive message size"/);
+is(line_count($blog), $before, 'the big certificate\'s application is never reached');
 
 # audit: stock's answer (SSLProxyVerify none: served), the module reports
 one_line_ok('a chain of 13 certificates under audit', 'rel_audit', '/long/', 'long12', 200,

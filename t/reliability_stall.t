@@ -42,6 +42,20 @@ sub accepts {
     ok(time - $t0 < 6, 'bounded as well');
 }
 
+# ---- audit with the limit written down: applied, stock's answer (500)
+{
+    my $port = nginx_port('rel_stall');
+    my $mark = log_mark();
+    my $t0 = time;
+    my $code = fetch('rel_audit_limit', '/stall/')->code;
+    my $took = time - $t0;
+    is($code, 500, 'audit, limit written down: the handshake failure is stock\'s (500)');
+    ok($took >= 1.5 && $took < 6, sprintf('bounded by the written-down limit (%.1f s)', $took));
+    like(wait_log($mark, qr/PRE1010: .*backend https:\/\/localhost:$port\b/) // '',
+         qr/refused by mod_ssl .*reason=handshake.*detail="timeout"/,
+         'logged as refused by mod_ssl, detail="timeout"');
+}
+
 # ---- a balancer: the stalled member is put in error, the good one serves
 {
     my $port = nginx_port('rel_stall2');
