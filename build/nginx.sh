@@ -50,6 +50,15 @@
 #               and st_echo2 (good, good2), st_echo_expired, _wrongname,
 #               _foreign (untrusted), _client (requires a client
 #               certificate from client-ca.crt); logs DIR/logs/NAME.log
+# Reliability suite (t/reliability_*.t):
+#   long12      nginx, a chain of 12 intermediates (build/pki.sh long12)
+#   bigcert     nginx, a leaf with 8000 SANs: a Certificate message over 100 KB
+#   rel_stall, rel_stall2, rel_stall_hc
+#               accept TCP and never answer the ClientHello
+#               (build/hostile_backend.pl stall); one per test, so that
+#               each test can count its own connections in DIR/logs/NAME.log
+#   rel_garbage answers any bytes with a plain "HTTP/1.1 400" (hostile_backend.pl)
+#   rel_tls10   openssl s_server speaking TLS 1.0 only (SECLEVEL=0)
 set -euo pipefail
 
 cmd=${1:-}
@@ -58,12 +67,13 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PKI=${3:-${MPR_PKI:-$HERE/t/pki}}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
-NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked"
+NAMES="good expired notyet expiring wrongname iponly foreign deep selfsigned revoked long12 bigcert"
 ID_NAMES="id_client id_tls12 id_pp id_h2 id_h2exp id_ws"
 OCSP_NAMES="ocsp_good ocsp_revoked ocsp_expired ocsp_wrongkey ocsp_good12 ocsp_revoked12"
 SESS_NAMES="ka5_12 ka5_13"
 ST_NAMES="st_a st_b"
 ST_ECHO="st_echo st_echo2 st_echo_expired st_echo_wrongname st_echo_foreign st_echo_client"
+REL_NAMES="rel_stall rel_stall2 rel_stall_hc rel_garbage rel_tls10"
 
 stop() {
     for f in "$DIR"/echo-*.pid; do
@@ -93,7 +103,7 @@ start)
     ports=$(perl -MIO::Socket::INET -e '
         my @s = map { IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
                       Proto => "tcp", Listen => 1, ReuseAddr => 0) or die "bind: $!" } 1..$ARGV[0];
-        print join(" ", map { $_->sockport } @s), "\n";' "$(echo $all $ST_ECHO | wc -w)")
+        print join(" ", map { $_->sockport } @s), "\n";' "$(echo $all $ST_ECHO $REL_NAMES | wc -w)")
     set -- $ports
     : >"$DIR/ports.new"
     {
@@ -185,9 +195,32 @@ start)
             "$DIR/logs/$n.log" $ca </dev/null >>"$DIR/logs/echo.err" 2>&1 &
         echo $! >"$DIR/echo-$n.pid"
     done
-    for n in $ST_ECHO; do
+    # the reliability suite's backends that are not TLS servers (or barely)
+    for n in $REL_NAMES; do
+        port=$1; shift
+        echo "$n=$port" >>"$DIR/ports.new"
+        : >"$DIR/logs/$n.log"
+        chmod 666 "$DIR/logs/$n.log"
+        case $n in
+        rel_tls10)
+            setsid openssl s_server -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -quiet -www \
+                -accept "127.0.0.1:$port" -cert "$PKI/good.crt" -key "$PKI/good.key" \
+                </dev/null >>"$DIR/logs/$n.log" 2>&1 & ;;
+        rel_garbage)
+            setsid perl "$HERE/build/hostile_backend.pl" garbage "$port" "$DIR/logs/$n.log" \
+                </dev/null >>"$DIR/logs/echo.err" 2>&1 & ;;
+        *)
+            setsid perl "$HERE/build/hostile_backend.pl" stall "$port" "$DIR/logs/$n.log" \
+                </dev/null >>"$DIR/logs/echo.err" 2>&1 & ;;
+        esac
+        echo $! >"$DIR/echo-$n.pid"
+    done
+    for n in $ST_ECHO $REL_NAMES; do
         p=$(sed -n "s/^$n=//p" "$DIR/ports.new")
         for _ in $(seq 50); do
+            # no probe connection: the tests count the connections made
+            case $n in rel_stall*|rel_garbage)
+                grep -q '^listening' "$DIR/logs/$n.log" && break; sleep 0.1; continue ;; esac
             perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new("127.0.0.1:$ARGV[0]") ? 0 : 1)' "$p" && break
             sleep 0.1
         done

@@ -40,6 +40,8 @@ typedef enum { PR_FWD_MODE_OFF = 0, PR_FWD_MODE_XFF = 1, PR_FWD_MODE_RFC7239 = 2
 #define PR_DEFAULT_MIN_PROTO   0x0303   /* TLS 1.2 */
 #define PR_MAX_DEPTH           100
 #define PR_MAX_DAYS            36500
+#define PR_DEFAULT_HS_TIMEOUT  10       /* seconds */
+#define PR_MAX_HS_TIMEOUT      3600
 
 /* The closed set of refusal reasons (SPEC). The order is the priority
  * when several apply: the first reason found is the one reported. */

@@ -245,6 +245,24 @@ int pr_use_session_cache(const pr_resolved *pol)
     return pol->policy == PR_POLICY_ENFORCE || pol->origin[PR_F_SESSION_CACHE] != NULL;
 }
 
+int pr_handshake_timeout(const pr_resolved *pol)
+{
+    if (pol->policy == PR_POLICY_OFF || pol->hs_timeout <= 0) {
+        return 0;
+    }
+    if (pol->policy == PR_POLICY_AUDIT && !pol->origin[PR_F_HS_TIMEOUT]) {
+        return 0;
+    }
+    return pol->hs_timeout;
+}
+
+int pr_chain_limit(const pr_resolved *pol)
+{
+    int n = pol->depth + 3;
+
+    return n < PR_CHAIN_MIN_LIMIT ? PR_CHAIN_MIN_LIMIT : n;
+}
+
 int pr_refuse_renegotiation(const pr_resolved *pol)
 {
     return pol->policy == PR_POLICY_ENFORCE;

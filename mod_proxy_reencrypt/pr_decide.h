@@ -165,6 +165,25 @@ int pr_use_session_cache(const pr_resolved *pol);
  * under audit, where the backend sees stock mod_ssl. */
 int pr_refuse_renegotiation(const pr_resolved *pol);
 
+/* The time limit of a TLS handshake with the backend, in seconds; 0:
+ * none of the module's (mod_proxy's worker timeout alone bounds each
+ * read and write, as in stock). Under enforce the policy's value, its
+ * default included; under audit only a value written down for the scope
+ * (ProxyReencryptHandshakeTimeout), like the session cache: loaded under
+ * its defaults the module changes nothing a backend sees. Off: none. */
+int pr_handshake_timeout(const pr_resolved *pol);
+
+/* The bounds of the backend's certificate chain, checked before any
+ * verification work on it. The byte bound is the Certificate message
+ * limit (OpenSSL's max_cert_list, its default 100 KB, which mod_ssl
+ * leaves alone; the module sets it explicitly under enforce). The count
+ * bound: more certificates than a chain the policy could accept (the
+ * leaf, depth intermediates, the root, a spare for a cross-signed one),
+ * and never fewer than PR_CHAIN_MIN_LIMIT. */
+#define PR_MAX_CHAIN_BYTES  (100 * 1024)
+#define PR_CHAIN_MIN_LIMIT  10
+int pr_chain_limit(const pr_resolved *pol);
+
 /* ---- Pooled connections -------------------------------------------- */
 
 /* The identity of a backend connection: the policy's fingerprint and

@@ -66,6 +66,7 @@ typedef struct {
     int session_cache;              /* 0/1 or PR_UNSET */
     int proxy_protocol;             /* 0 off, 1 v1, 2 v2, or PR_UNSET */
     int ocsp;                       /* pr_ocsp_mode or PR_UNSET */
+    int hs_timeout;                 /* seconds or PR_UNSET */
     const char *origin[PR_F__COUNT];/* "file:line" of the directive that
                                        set each field here; NULL: unset */
     const char *section;            /* the <Proxy> section's path, NULL for

@@ -43,6 +43,7 @@ typedef enum {
     PR_F_SESSION_CACHE,
     PR_F_PROXY_PROTOCOL,
     PR_F_OCSP,
+    PR_F_HS_TIMEOUT,
     PR_F__COUNT
 } pr_field;
 
@@ -79,6 +80,7 @@ typedef struct {
     int session_cache;
     int proxy_protocol;             /* 0, 1, 2 */
     pr_ocsp_mode ocsp;              /* stapled OCSP responses */
+    int hs_timeout;                 /* seconds; see pr_handshake_timeout() */
     const char *origin[PR_F__COUNT];/* "file:line", NULL: the default */
     unsigned char fp[PR_FP_LEN];    /* see pr_resolved_finish() */
 } pr_resolved;

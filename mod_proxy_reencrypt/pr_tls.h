@@ -57,6 +57,15 @@ typedef struct {
     const char *peer_ip;            /* stream: the backend's address (else
                                        c->client_ip) */
     apr_port_t peer_port;
+    /* pr_tls_bounds.c: the handshake's time limit and OpenSSL's reason */
+    apr_time_t hs_deadline;         /* 0: no limit of the module's */
+    apr_interval_time_t hs_saved;   /* the socket's (worker's) timeout */
+    int hs_saved_set;
+    int hs_ours;                    /* the deadline, not the worker's timeout,
+                                       bounds the current read or write */
+    int hs_over;                    /* OpenSSL: handshake done */
+    int hs_timed_out;
+    const char *ssl_error;          /* OpenSSL's reason when SSL_connect failed */
 } pr_conn;
 
 extern int pr_ssl_idx;              /* SSL ex_data: pr_conn */
@@ -90,6 +99,16 @@ void pr_ocsp_resumed(pr_conn *pc, SSL *ssl);
 void pr_ocsp_note_chain_error(pr_conn *pc, int err);
 void pr_crl_freshness(pr_conn *pc);
 void pr_ocsp_child_init(apr_pool_t *p);
+
+/* pr_tls_bounds.c: handshake time limit, OpenSSL's reason, chain bound */
+void pr_bounds_pre_handshake(pr_conn *pc, SSL *ssl);
+/* The detail of a handshake that failed in mod_ssl: "timeout" or
+ * OpenSSL's reason; NULL: none known. */
+const char *pr_bounds_detail(const pr_conn *pc);
+/* A peer chain over pr_chain_limit(): the verdict is set (reason
+ * handshake, with the detail) and 1 returned, before any verification. */
+int pr_bound_chain(pr_conn *pc, X509 *leaf, STACK_OF(X509) *untrusted);
+void pr_bounds_register(void);
 
 /* pr_tls_guard.c */
 void pr_guard_add(pr_conn *pc);

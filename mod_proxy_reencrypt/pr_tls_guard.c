@@ -76,6 +76,9 @@ static void conclude_failure(pr_conn *pc, conn_rec *c)
                            ? PR_REASON_PROTOCOL : PR_REASON_HANDSHAKE;
         pc->verdict.client_fault = 0;
     }
+    if (by_modssl && !pc->detail) {
+        pc->detail = pr_bounds_detail(pc);     /* timeout, or OpenSSL's reason */
+    }
     o = pr_outcome_of(pc->pol->policy, &pc->verdict, by_modssl, pc->names.as_modssl, !pc->r);
     pr_conclude(pc, NULL, &o);
     if (pc->session_key) {

@@ -182,6 +182,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     }
     SSL_set_msg_callback(ssl, msg_cb);
     SSL_set_msg_callback_arg(ssl, pc);
+    pr_bounds_pre_handshake(pc, ssl);
     /* A backend renegotiating later would re-run verification long
      * after the request that opened the connection is gone. */
     if (pr_refuse_renegotiation(pc->pol)) {
@@ -295,4 +296,5 @@ void pr_tls_register_hooks(apr_pool_t *p)
     APR_OPTIONAL_HOOK(ssl, pre_handshake, pr_pre_handshake, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, proxy_post_handshake, pr_post_handshake, NULL, NULL, APR_HOOK_MIDDLE);
     pr_guard_register();
+    pr_bounds_register();
 }

@@ -464,6 +464,15 @@ int pr_cert_verify(X509_STORE_CTX *sctx, void *arg)
     if (pc->pol->policy == PR_POLICY_AUDIT) {
         ok = X509_verify_cert(sctx);    /* mod_ssl's own verification decides */
     }
+    if (pr_bound_chain(pc, X509_STORE_CTX_get0_cert(sctx), X509_STORE_CTX_get0_untrusted(sctx))) {
+        /* Too long to be worth verifying (pr_tls_bounds.c). */
+        if (pc->pol->policy != PR_POLICY_ENFORCE) {
+            return ok;
+        }
+        pc->refused_by_us = 1;
+        X509_STORE_CTX_set_error(sctx, X509_V_ERR_CERT_CHAIN_TOO_LONG);
+        return 0;
+    }
     verify_and_judge(pc, ssl, X509_STORE_CTX_get0_cert(sctx),
                      X509_STORE_CTX_get0_untrusted(sctx),
                      pc->pol->policy == PR_POLICY_ENFORCE ? &built : NULL);

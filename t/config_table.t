@@ -260,6 +260,18 @@ my %cases = (
         ['ProxyReencryptOCSP ""', $one_arg],
         ["ProxyReencryptOCSP staple\nProxyReencryptOCSP require", $conflict],
     ],
+    ProxyReencryptHandshakeTimeout => [
+        ['ProxyReencryptHandshakeTimeout 0', qr/'0' is not a number of seconds from 1 to 3600/],
+        ['ProxyReencryptHandshakeTimeout -1', qr/'-1' is not a number of seconds/],
+        ['ProxyReencryptHandshakeTimeout 3601', qr/'3601' is not a number of seconds/],
+        ['ProxyReencryptHandshakeTimeout 1.5', qr/'1\.5' is not a number of seconds/],
+        ['ProxyReencryptHandshakeTimeout 10s', qr/'10s' is not a number of seconds/],
+        ['ProxyReencryptHandshakeTimeout abc', qr/'abc' is not a number of seconds/],
+        ['ProxyReencryptHandshakeTimeout 99999999999', qr/is not a number of seconds/],
+        ['ProxyReencryptHandshakeTimeout ""', $one_arg],
+        ['ProxyReencryptHandshakeTimeout 5 10', $one_arg],
+        ["ProxyReencryptHandshakeTimeout 5\nProxyReencryptHandshakeTimeout 10", $conflict],
+    ],
     ProxyReencryptStream => [
         ['ProxyReencryptStream maybe', $notone],
         ['ProxyReencryptStream on', $notone],

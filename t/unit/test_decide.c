@@ -573,6 +573,32 @@ static void test_wire(void)
     ok(!pr_refuse_renegotiation(&a), "audit leaves renegotiation to mod_ssl");
 }
 
+/* ---- handshake time limit, chain bound (issue 12) ------------------- */
+
+static void test_bounds(void)
+{
+    pr_resolved a = base(PR_POLICY_AUDIT, PR_VERIFY_CHAIN), e = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN);
+    pr_resolved o = base(PR_POLICY_OFF, PR_VERIFY_CHAIN);
+
+    is_int(e.hs_timeout, 10, "handshake timeout: the SPEC's default is 10 s");
+    is_int(pr_handshake_timeout(&e), 10, "enforce: the default handshake timeout applies");
+    e.hs_timeout = 2;
+    e.origin[PR_F_HS_TIMEOUT] = "f:1";
+    is_int(pr_handshake_timeout(&e), 2, "enforce: the written value applies");
+    is_int(pr_handshake_timeout(&a), 0, "audit, default: none of ours (stock: mod_proxy's timeout)");
+    a.hs_timeout = 3;
+    a.origin[PR_F_HS_TIMEOUT] = "f:1";
+    is_int(pr_handshake_timeout(&a), 3, "audit, written down: applies");
+    o.origin[PR_F_HS_TIMEOUT] = "f:1";
+    is_int(pr_handshake_timeout(&o), 0, "off: never");
+
+    is_int(pr_chain_limit(&e), 10, "chain bound: at least 10 certificates (depth 4)");
+    e.depth = 20;
+    is_int(pr_chain_limit(&e), 23, "chain bound: depth 20 allows leaf + 20 + root + a spare");
+    e.depth = 0;
+    is_int(pr_chain_limit(&e), 10, "chain bound: depth 0 still allows 10");
+}
+
 /* ---- start-up findings ----------------------------------------------- */
 
 static void test_startup(void)
@@ -795,6 +821,7 @@ int main(void)
     test_pooled();
     test_startup();
     test_wire();
+    test_bounds();
     test_address();
     test_routes();
     return done_testing();
