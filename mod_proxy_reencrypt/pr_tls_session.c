@@ -232,8 +232,10 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
         return;
     }
     for (i = 0; i < PR_FP_LEN; ++i) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", pc->key[i]);
+        hex[2 * i] = "0123456789abcdef"[pc->key[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[pc->key[i] & 15];
     }
+    hex[2 * PR_FP_LEN] = '\0';
     pc->session_key = apr_psprintf(c->pool, "%" APR_INT64_T_FMT "|%pp|%s|%u|%s", generation,
                                    (void *)SSL_get_SSL_CTX(ssl),
                                    pc->peer_ip ? pc->peer_ip : c->client_ip,
