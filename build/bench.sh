@@ -51,6 +51,7 @@ ROUNDS=${BENCH_ROUNDS:-3}     # load runs: fronts alternate (A B C D A B C D ...
 PHASES=" ${BENCH_PHASES:-load k5x4 cg startup} "   # development: BENCH_PHASES="cg" etc.
 # A partial run prints its tables but never replaces the full results.
 [ -z "${BENCH_PHASES:-}" ] || [ "$WRITE" = 1 -a -n "${BENCH_FORCE_WRITE:-}" ] || WRITE=0
+[ -z "${BENCH_CG_SET:-}${BENCH_FRONTS:-}${BENCH_PATHS:-}" ] || WRITE=0
 has() { [[ $PHASES == *" $1 "* ]]; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -376,8 +377,8 @@ for p in "$P_STOCK" "$P_ENF" "$P_NGX" "$P_HAP"; do
   wait_port "$p" || { log "front on $p did not come up"; exit 1; }
 done
 
-FRONTS="stock enforce nginx haproxy"
-PATHS="ka n13 n12 k5 k52"
+FRONTS=${BENCH_FRONTS:-"stock enforce nginx haproxy"}   # development: BENCH_FRONTS="enforce"
+PATHS=${BENCH_PATHS:-"ka n13 n12 k5 k52"}   # development: BENCH_PATHS="n13"
 declare -A FPORT=([stock]=$P_STOCK [audit]=$P_AUDIT [enforce]=$P_ENF [nginx]=$P_NGX [haproxy]=$P_HAP)
 declare -A FNAME=([stock]="Apache stock (mod_ssl)" [audit]="Apache + module, audit"
                   [enforce]="Apache + module, enforce" [nginx]="nginx" [haproxy]="HAProxy")
@@ -561,8 +562,9 @@ cg_one() {  # front mode n -> prints total Ir
   VGPID=
   awk '/^(totals|summary):/{print $2; exit}' "$d/cg.out"
 }
-CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
-        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
+CG_SET=${BENCH_CG_SET:-"stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
+        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"}
+# development: BENCH_CG_SET="enforce:res12 enforce:full13" (a subset; printed, never written)
 has cg && for fm in $CG_SET; do
   f=${fm%%:*} mode=${fm#*:}
   full=$(cg_one "$f" "$mode" "$CG_N"); zero=$(cg_one "$f" "$mode" 0)

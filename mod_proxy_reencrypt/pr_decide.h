@@ -109,6 +109,9 @@ typedef struct {
     long long chain_not_before; /* latest notBefore of the chain */
     long long crl_next_update;  /* earliest nextUpdate of the CRLs checked;
                                    0: no CRL check */
+    long long sent_not_after;   /* earliest notAfter of the certificates the
+                                   backend sent (leaf too): shown for a
+                                   resumed session, not judged */
 } pr_session_facts;
 
 /* Whole days from now until not_after as pr_x509_days_left() counts them

@@ -8,11 +8,25 @@
  * pr_tls_ocsp.c     stapled OCSP responses, CRL freshness
  * pr_tls_guard.c    connection filters: outcome of the handshake, pooled
  *                   connections
+ * pr_tls_certs.c    what is shown of a leaf certificate, once per
+ *                   certificate and child
  */
 #ifndef PR_TLS_H
 #define PR_TLS_H
 
 #include "pr_glue.h"
+
+/* What the log line, the event (status page, metrics) show of a leaf
+ * certificate: it depends on the certificate alone (pr_tls_certs.c). */
+typedef struct {
+    char subject[256];              /* RFC 2253, one line */
+    char issuer[256];
+    char sans[512];                 /* "DNS:a, IP:1.2.3.4"; "" none */
+    char pin[64];                   /* sha256//BASE64 of the SPKI; "" failed */
+    char fingerprint[65];           /* SHA-256 of the DER, hex; "" failed */
+    char serial[80];                /* hex; "" failed */
+    apr_time_t not_after;           /* 0: unreadable */
+} pr_leaf_info;
 
 typedef struct {
     conn_rec *c;
@@ -48,8 +62,7 @@ typedef struct {
     pr_outcome outcome;
     long days_left;
     const char *protocol;
-    char subject[256];
-    char issuer[256];
+    pr_leaf_info cert;              /* of leaf; subject "" if none */
     X509 *leaf;                     /* the peer judged last (a reference) */
     long long chain_not_after;      /* earliest notAfter of leaf and chain */
     int stream;                     /* a stream backend (pr_stream_tls.c): c is
@@ -109,6 +122,11 @@ const char *pr_bounds_detail(const pr_conn *pc);
  * handshake, with the detail) and 1 returned, before any verification. */
 int pr_bound_chain(pr_conn *pc, X509 *leaf, STACK_OF(X509) *untrusted);
 void pr_bounds_register(void);
+/* pr_tls_certs.c */
+/* What is shown of leaf, from the per-child table or computed (and
+ * kept). */
+void pr_leaf_info_of(X509 *leaf, pr_leaf_info *out);
+void pr_certs_child_init(apr_pool_t *p);
 
 /* pr_tls_guard.c */
 void pr_guard_add(pr_conn *pc);

@@ -281,6 +281,7 @@ static void pr_child_init(apr_pool_t *p, server_rec *s)
     pr_session_child_init(p);
     pr_verify_child_init(p);
     pr_ocsp_child_init(p);
+    pr_certs_child_init(p);
 }
 
 void pr_tls_register_hooks(apr_pool_t *p)

@@ -37,6 +37,7 @@
 
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
+#include "ap_mpm.h"
 
 #define SESSIONS_MAX 1024           /* per child; the table is dropped when full */
 
@@ -63,11 +64,18 @@ static void unlock(void)
 
 /* ------------------------------------------------------------------ */
 /* TLS 1.3 tickets are used once (RFC 8446 C.4, and servers with a        */
-/* session cache refuse a second use), so each backend keeps a small      */
-/* queue of them: a full handshake brings two, a resumed one usually one. */
-/* A TLS 1.2 session stays until replaced: resuming it again is normal.   */
+/* session cache refuse a second use), so each backend keeps a queue of   */
+/* them: a full handshake brings two, a resumed one usually one. A child  */
+/* has at most one handshake per thread in flight, each holding a ticket  */
+/* it took until the backend's next ones arrive (after the handshake), so */
+/* the queue holds as many tickets as the child has threads (at least     */
+/* TICKETS_MIN): with 8 a child of 25 threads ran out under 32 clients    */
+/* (96.7 % resumed, BENCHMARKS.md). The newest ticket is offered first    */
+/* (the freshest; the oldest is dropped when the queue is full). A TLS    */
+/* 1.2 session stays until replaced: resuming it again is normal.         */
 
-#define TICKETS_PER_BACKEND 8
+#define TICKETS_MIN 8
+#define TICKETS_MAX 256
 
 typedef struct {
     SSL_SESSION *s;                 /* our own copy */
@@ -75,20 +83,23 @@ typedef struct {
 } session_entry;
 
 typedef struct {
-    session_entry e[TICKETS_PER_BACKEND];
-    int n;
+    int first, n;                   /* a ring: e[first] is the oldest */
+    session_entry e[1];             /* tickets_per_backend of them */
 } session_queue;
 
-static void queue_drop_head(session_queue *q)
+static int tickets_per_backend = TICKETS_MIN;
+
+static session_entry *queue_at(session_queue *q, int i)     /* 0: the oldest */
 {
-    memmove(q->e, q->e + 1, sizeof(q->e[0]) * (size_t)(--q->n));
+    return &q->e[(q->first + i) % tickets_per_backend];
 }
 
 static void queue_clear(session_queue *q)
 {
     while (q->n > 0) {
-        SSL_SESSION_free(q->e[--q->n].s);
+        SSL_SESSION_free(queue_at(q, --q->n)->s);
     }
+    q->first = 0;
 }
 
 void pr_session_forget(const char *key)
@@ -121,7 +132,7 @@ static void sessions_init(void)
 }
 
 /* Take the session to offer (a reference the caller owns, never the
- * cached object itself) and its facts, or NULL. */
+ * cached object itself) and its facts, or NULL: the newest. */
 static SSL_SESSION *session_take(const char *key, pr_session_facts *facts)
 {
     SSL_SESSION *sess = NULL;
@@ -130,24 +141,24 @@ static SSL_SESSION *session_take(const char *key, pr_session_facts *facts)
     lock();
     q = sessions ? apr_hash_get(sessions, key, APR_HASH_KEY_STRING) : NULL;
     while (q && q->n > 0 && !sess) {
-        session_entry head = q->e[0];
+        session_entry *newest = queue_at(q, q->n - 1);
 
-        if (SSL_SESSION_is_resumable(head.s)
-            && SSL_SESSION_get_protocol_version(head.s) < TLS1_3_VERSION) {
+        if (SSL_SESSION_is_resumable(newest->s)
+            && SSL_SESSION_get_protocol_version(newest->s) < TLS1_3_VERSION) {
             /* TLS 1.2: stays; the connection gets a copy, which its end
              * without close_notify may spoil */
-            if ((sess = SSL_SESSION_dup(head.s)) != NULL) {
-                *facts = head.facts;
+            if ((sess = SSL_SESSION_dup(newest->s)) != NULL) {
+                *facts = newest->facts;
             }
             break;
         }
-        queue_drop_head(q);
-        if (SSL_SESSION_is_resumable(head.s)) {
-            sess = head.s;                      /* TLS 1.3: used up */
-            *facts = head.facts;
+        --q->n;
+        if (SSL_SESSION_is_resumable(newest->s)) {
+            sess = newest->s;                   /* TLS 1.3: used up */
+            *facts = newest->facts;
         }
         else {
-            SSL_SESSION_free(head.s);
+            SSL_SESSION_free(newest->s);
         }
     }
     unlock();
@@ -175,19 +186,21 @@ int pr_session_new_cb(SSL *ssl, SSL_SESSION *sess)
     }
     q = apr_hash_get(sessions, pc->session_key, APR_HASH_KEY_STRING);
     if (!q) {
-        q = apr_pcalloc(sessions_pool, sizeof(*q));
+        q = apr_pcalloc(sessions_pool, sizeof(*q)
+                        + sizeof(q->e[0]) * (size_t)(tickets_per_backend - 1));
         apr_hash_set(sessions, apr_pstrdup(sessions_pool, pc->session_key),
                      APR_HASH_KEY_STRING, q);
     }
     if (SSL_SESSION_get_protocol_version(copy) < TLS1_3_VERSION) {
         queue_clear(q);                 /* the newest TLS 1.2 session wins */
     }
-    else if (q->n == TICKETS_PER_BACKEND) {
-        SSL_SESSION_free(q->e[0].s);    /* drop the oldest ticket */
-        queue_drop_head(q);
+    else if (q->n == tickets_per_backend) {
+        SSL_SESSION_free(q->e[q->first].s);     /* drop the oldest ticket */
+        q->first = (q->first + 1) % tickets_per_backend;
+        --q->n;
     }
-    q->e[q->n].s = copy;
-    q->e[q->n].facts = pc->facts;
+    queue_at(q, q->n)->s = copy;
+    queue_at(q, q->n)->facts = pc->facts;
     ++q->n;
     unlock();
     return 0;                       /* OpenSSL keeps its reference; we keep the copy */
@@ -219,8 +232,10 @@ void pr_session_offer(pr_conn *pc, SSL *ssl)
         return;
     }
     for (i = 0; i < PR_FP_LEN; ++i) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", pc->key[i]);
+        hex[2 * i] = "0123456789abcdef"[pc->key[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[pc->key[i] & 15];
     }
+    hex[2 * PR_FP_LEN] = '\0';
     pc->session_key = apr_psprintf(c->pool, "%" APR_INT64_T_FMT "|%pp|%s|%u|%s", generation,
                                    (void *)SSL_get_SSL_CTX(ssl),
                                    pc->peer_ip ? pc->peer_ip : c->client_ip,
@@ -254,6 +269,12 @@ void pr_session_post_config(void)
 
 void pr_session_child_init(apr_pool_t *p)
 {
+    int threads = 0;
+
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) == APR_SUCCESS) {
+        tickets_per_backend = threads < TICKETS_MIN ? TICKETS_MIN
+                            : threads > TICKETS_MAX ? TICKETS_MAX : threads;
+    }
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&sess_mutex, APR_THREAD_MUTEX_DEFAULT, p);
 #endif

@@ -32,56 +32,10 @@ static apr_thread_mutex_t *hc_mutex;
 /* ------------------------------------------------------------------ */
 /* The event, the log line, the request notes.                          */
 
-/* "DNS:a, IP:1.2.3.4": linear in the certificate, at most cap bytes
- * (the status slot keeps 511), however many SANs it has. */
-#define SANS_CAP 512
-
-static const char *sans_of(apr_pool_t *p, X509 *cert)
-{
-    GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-    char buf[SANS_CAP], one[300];
-    size_t used = 0;
-    int i;
-
-    buf[0] = '\0';
-    for (i = 0; gens && i < sk_GENERAL_NAME_num(gens) && used + 1 < sizeof(buf); ++i) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        int n = 0;
-
-        if (g->type == GEN_DNS) {
-            int len = ASN1_STRING_length(g->d.dNSName);
-            n = apr_snprintf(one, sizeof(one), "DNS:%.*s", len > 255 ? 255 : len,
-                             (const char *)ASN1_STRING_get0_data(g->d.dNSName));
-        }
-        else if (g->type == GEN_IPADD) {
-            int len = ASN1_STRING_length(g->d.iPAddress), k;
-            const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
-            if (len == 4) {
-                n = apr_snprintf(one, sizeof(one), "IP:%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-            }
-            else if (len == 16) {
-                n = apr_snprintf(one, sizeof(one), "IP:");
-                for (k = 0; k < 16; k += 2) {
-                    n += apr_snprintf(one + n, sizeof(one) - (size_t)n, "%s%x", k ? ":" : "",
-                                      (a[k] << 8) | a[k + 1]);
-                }
-            }
-        }
-        if (n > 0) {
-            used += (size_t)apr_snprintf(buf + used, sizeof(buf) - used, "%s%s",
-                                         used ? ", " : "", one);
-        }
-    }
-    GENERAL_NAMES_free(gens);
-    return buf[0] ? apr_pstrdup(p, buf) : NULL;
-}
-
 static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
 {
     pr_event ev;
-    apr_pool_t *p = pc->c->pool;
-    X509 *leaf = pc->leaf;
-    char fp[65], serial[80];
+    const pr_leaf_info *ci = &pc->cert;
 
     memset(&ev, 0, sizeof(ev));
     ev.backend = pc->backend;
@@ -95,28 +49,17 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     ev.ocsp = pc->ocsp;
     ev.ocsp_next = pc->ocsp_next ? apr_time_from_sec(pc->ocsp_next) : 0;
     ev.crl_next = pc->crl_next ? apr_time_from_sec(pc->crl_next) : 0;
-    if (leaf) {
-        char pin[64];
-        struct tm tm;
-
+    if (pc->leaf) {
+        /* what is shown of the leaf: pc->cert, filled with pc->leaf */
         ev.have_cert = 1;
         ev.days_left = pc->days_left;
-        ev.subject = pc->subject;
-        ev.issuer = pc->issuer;
-        ev.sans = sans_of(p, leaf);
-        if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm)) {
-            apr_time_exp_t xt;
-            memset(&xt, 0, sizeof(xt));
-            xt.tm_sec = tm.tm_sec; xt.tm_min = tm.tm_min; xt.tm_hour = tm.tm_hour;
-            xt.tm_mday = tm.tm_mday; xt.tm_mon = tm.tm_mon; xt.tm_year = tm.tm_year;
-            apr_time_exp_gmt_get(&ev.not_after, &xt);
-        }
-        pr_x509_pin_string(leaf, pin);
-        ev.pin = apr_pstrdup(p, pin);
-        ev.fingerprint = fp;
-        pr_x509_fingerprint_hex(leaf, fp);
-        ev.serial = serial;
-        pr_x509_serial_hex(leaf, serial, sizeof(serial));
+        ev.subject = ci->subject;
+        ev.issuer = ci->issuer;
+        ev.sans = ci->sans[0] ? ci->sans : NULL;
+        ev.not_after = ci->not_after;
+        ev.pin = ci->pin;
+        ev.fingerprint = ci->fingerprint;
+        ev.serial = ci->serial;
         ev.chain_not_after = apr_time_from_sec(pc->chain_not_after);
     }
     if (ssl && SSL_get_current_cipher(ssl)) {
@@ -136,7 +79,7 @@ void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
     apr_table_setn(r->notes, "REENCRYPT_REASON",
                    pc->verdict.reason == PR_REASON_NONE ? "-" : pr_reason_name(pc->verdict.reason));
     apr_table_setn(r->notes, "REENCRYPT_DAYS_LEFT",
-                   pc->subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
+                   pc->cert.subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
     apr_table_setn(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
     apr_table_setn(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
     pc->noted = seq;
@@ -189,9 +132,9 @@ static int hc_should_log(pr_conn *pc)
 static void log_line(pr_conn *pc, int level, const char *what)
 {
     const char *reason = pr_reason_name(pc->verdict.reason);
-    const char *peer = pc->subject[0]
+    const char *peer = pc->cert.subject[0]
         ? apr_psprintf(pc->c->pool, "; subject=\"%s\"; issuer=\"%s\"; days_left=%ld",
-                       pc->subject, pc->issuer, pc->days_left)
+                       pc->cert.subject, pc->cert.issuer, pc->days_left)
         : "; no peer certificate";
     const char *detail = pc->detail
         ? apr_psprintf(pc->c->pool, "; detail=\"%s\"", pc->detail) : "";
@@ -229,7 +172,7 @@ void pr_conclude(pr_conn *pc, SSL *ssl, const pr_outcome *o)
                       "backend %s (vhost %s): certificate expires in %ld days "
                       "(warn window %ld days); subject=\"%s\"; issuer=\"%s\"",
                       pc->backend, pc->vhost, pc->days_left, pc->pol->warn_days,
-                      pc->subject, pc->issuer);
+                      pc->cert.subject, pc->cert.issuer);
     }
     record(pc, ssl, o->kind);
 }
@@ -294,13 +237,11 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     obs.pin = -1;
     if (leaf) {
         keep_leaf(pc, leaf);
-        pc->chain_not_after = pr_x509_chain_not_after(leaf, chain);
+        pr_leaf_info_of(leaf, &pc->cert);
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
         if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
             obs.chain_errors |= PR_REASON_BIT(PR_REASON_NOT_YET_VALID);
         }
-        pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
-        pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
         if (pc->names.check) {
             /* No name at all (an HTTP/1.0 request without Host under
              * ProxyPreserveHost, say) is a mismatch, not a pass. */
@@ -332,31 +273,59 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
 
 /* The time-dependent facts of a full handshake's verdict, kept with its
  * session (pr_tls_session.c): the leaf's notAfter, the chain's earliest
- * notAfter and latest notBefore, the policy CRLs' earliest nextUpdate. */
-static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
+ * notAfter and latest notBefore, the policy CRLs' earliest nextUpdate;
+ * and, for what a resumed session shows, the earliest notAfter of the
+ * certificates the backend sent (sent: the peer's chain, leaf included;
+ * mostly the very certificates of the verified chain). */
+#define KNOWN_MAX 16
+
+static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, STACK_OF(X509) *sent)
 {
     pr_session_facts *f = &pc->facts;
-    long long t;
-    int i, n = chain ? sk_X509_num(chain) : 0;
+    X509 *known[KNOWN_MAX];
+    long long t, known_t[KNOWN_MAX];
+    int i, k, nknown = 0, n = chain ? sk_X509_num(chain) : 0;
 
     f->leaf_not_after = f->chain_not_after = f->chain_not_before = f->crl_next_update = 0;
+    f->sent_not_after = 0;
     pc->have_facts = 0;
     if (leaf && (pr_x509_unix_time(X509_get0_notAfter(leaf), &f->leaf_not_after)
                  || pr_x509_unix_time(X509_get0_notBefore(leaf), &f->chain_not_before))) {
         return;                     /* no facts: the session is not kept */
     }
-    f->chain_not_after = f->leaf_not_after;
+    f->chain_not_after = f->sent_not_after = f->leaf_not_after;
     for (i = 0; i < n; ++i) {
         X509 *x = sk_X509_value(chain, i);
 
+        if (x == leaf) {
+            continue;               /* read above */
+        }
         if (pr_x509_unix_time(X509_get0_notAfter(x), &t)) {
             return;
         }
         if (t < f->chain_not_after) f->chain_not_after = t;
+        if (nknown < KNOWN_MAX) {
+            known[nknown] = x;
+            known_t[nknown++] = t;
+        }
         if (pr_x509_unix_time(X509_get0_notBefore(x), &t)) {
             return;
         }
         if (t > f->chain_not_before) f->chain_not_before = t;
+    }
+    /* as pr_x509_chain_not_after(leaf, sent) counts it: unreadable skipped */
+    for (i = 0; sent && i < sk_X509_num(sent); ++i) {
+        X509 *x = sk_X509_value(sent, i);
+
+        if (x == leaf) {
+            continue;
+        }
+        for (k = 0; k < nknown && known[k] != x; ++k) {
+        }
+        t = k < nknown ? known_t[k] : pr_x509_not_after_unix(x);
+        if (t && (!f->sent_not_after || t < f->sent_not_after)) {
+            f->sent_not_after = t;
+        }
     }
     if (pc->pol->crl_check != PR_CRL_NONE && pc->pol->crls) {
         for (i = 0; i < sk_X509_CRL_num(pc->pol->crls); ++i) {
@@ -422,7 +391,12 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
         pc->chain_errors |= PR_REASON_BIT(PR_REASON_UNTRUSTED);
     }
     judge(pc, leaf, chain);
-    keep_facts(pc, leaf, chain);
+    keep_facts(pc, leaf, chain, untrusted);
+    if (leaf) {
+        /* earliest notAfter of leaf and chain: read once, in keep_facts */
+        pc->chain_not_after = pc->have_facts ? pc->facts.chain_not_after
+                                             : pr_x509_chain_not_after(leaf, chain);
+    }
     X509_STORE_CTX_free(sctx);
 }
 
@@ -438,10 +412,11 @@ void pr_rejudge(pr_conn *pc, SSL *ssl)
         return;
     }
     if (leaf) {
+        /* the session holds the certificates of its full handshake: what
+         * is shown of them was read then (facts) or is in the table */
         keep_leaf(pc, leaf);
-        pc->chain_not_after = pr_x509_chain_not_after(leaf, SSL_get_peer_cert_chain(ssl));
-        pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
-        pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
+        pc->chain_not_after = pc->facts.sent_not_after;
+        pr_leaf_info_of(leaf, &pc->cert);
     }
     pc->verdict = pr_decide_resumed(pc->pol, &pc->facts, (long long)apr_time_sec(apr_time_now()),
                                     &pc->days_left);
