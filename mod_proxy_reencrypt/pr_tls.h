@@ -126,6 +126,8 @@ void pr_bounds_register(void);
 /* What is shown of leaf, from the per-child table or computed (and
  * kept). */
 void pr_leaf_info_of(X509 *leaf, pr_leaf_info *out);
+/* pc->leaf = leaf (a reference, freed with the connection). */
+void pr_keep_leaf(pr_conn *pc, X509 *leaf);
 void pr_certs_child_init(apr_pool_t *p);
 
 /* pr_tls_guard.c */

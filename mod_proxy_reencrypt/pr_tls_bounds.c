@@ -188,8 +188,8 @@ int pr_bound_chain(pr_conn *pc, X509 *leaf, STACK_OF(X509) *untrusted)
     pc->detail = apr_psprintf(pc->c->pool, "chain of %d certificates exceeds %d", n, limit);
     if (leaf) {
         pc->days_left = pr_x509_days_left(leaf);
-        pr_x509_name_line(X509_get_subject_name(leaf), pc->subject, sizeof(pc->subject));
-        pr_x509_name_line(X509_get_issuer_name(leaf), pc->issuer, sizeof(pc->issuer));
+        pr_keep_leaf(pc, leaf);
+        pr_leaf_info_of(leaf, &pc->cert);
     }
     return 1;
 }

@@ -209,7 +209,7 @@ static apr_status_t free_leaf(void *data)
 }
 
 /* pc->leaf: the peer judged last, a reference freed with the connection. */
-static void keep_leaf(pr_conn *pc, X509 *leaf)
+void pr_keep_leaf(pr_conn *pc, X509 *leaf)
 {
     if (leaf == pc->leaf) {
         return;
@@ -236,7 +236,7 @@ static void judge(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain)
     obs.have_cert = leaf != NULL;
     obs.pin = -1;
     if (leaf) {
-        keep_leaf(pc, leaf);
+        pr_keep_leaf(pc, leaf);
         pr_leaf_info_of(leaf, &pc->cert);
         obs.days_left = pc->days_left = pr_x509_days_left(leaf);
         if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
@@ -414,7 +414,7 @@ void pr_rejudge(pr_conn *pc, SSL *ssl)
     if (leaf) {
         /* the session holds the certificates of its full handshake: what
          * is shown of them was read then (facts) or is in the table */
-        keep_leaf(pc, leaf);
+        pr_keep_leaf(pc, leaf);
         pc->chain_not_after = pc->facts.sent_not_after;
         pr_leaf_info_of(leaf, &pc->cert);
     }
