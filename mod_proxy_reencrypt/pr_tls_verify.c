@@ -147,9 +147,10 @@ static void log_line(pr_conn *pc, int level, const char *what)
 {
     const char *reason = pr_reason_name(pc->verdict.reason);
     const char *peer, *detail, *extra, *note;
+    int hc = !pc->r && !pc->stream;
 
-    if (!pr_loglimit(pc->c->pool, pc->vhost, pc->backend, reason, what,
-                     (pc->r || pc->stream) ? PR_LOG_INTERVAL : PR_HC_LOG_INTERVAL, &note)) {
+    if (!pr_loglimit(pc->c->pool, pc->vhost, pc->backend, reason, hc ? "health check" : what,
+                     hc ? PR_HC_LOG_INTERVAL : PR_LOG_INTERVAL, &note)) {
         return;
     }
     peer = pc->subject[0]
