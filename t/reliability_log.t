@@ -198,4 +198,31 @@ is(scalar(grep { /AH01084/ } lines_since($m)), $N + 1,
    'mod_proxy\'s own AH01084 follow-ups are not limited (its lines, its level)');
 
 $s->stop;
+
+# ---------------------------------------------------------------- the suite's own front
+# The Apache::Test server runs up to three event children: 100 refusals
+# from 10 clients at once give at most one line a second per child (plus
+# the second in which the burst starts), never one per refusal.
+{
+    use MPR::Status qw(parallel_fetch);
+    my $port = vhost_port('backend_foreign');
+    my $elog = Apache::Test::vars('t_logs') . '/error_log';
+    sleep 1.1;
+    my $mk = -s $elog || 0;
+    my $t = time;
+    my @c = parallel_fetch('front_enforce', '/h/foreign/', 100, 10);
+    my $dt = time - $t;
+    is(scalar(grep { $_ == 502 } @c), 100, 'suite front: 100 refused requests, all 502');
+    sleep 0.3;
+    my @l = do { open my $fh, '<', $elog; seek $fh, $mk, 0;
+                 grep { m{PRE1010: refused backend https://localhost:$port/ \(vhost front-enforce} } <$fh> };
+    my %per;
+    $per{$_}++ for map { /\[pid (\d+)/ ? $1 : () } @l;
+    my $max = (sort { $b <=> $a } values %per)[0] // 0;
+    my $each = 1 + int($dt + 0.999);
+    cmp_ok($max, '<=', $each, sprintf('suite front: at most %d lines per child in %.1f s', $each, $dt))
+        or diag(explain(\%per));
+    cmp_ok(scalar(@l), '<=', 3 * $each, 'suite front: ' . scalar(@l) . ' lines from '
+           . scalar(keys %per) . ' children, not one per refusal');
+}
 done_testing();
