@@ -162,6 +162,19 @@ server front     inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:localhost, IP:127.0
 server st-a      inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:a.test, DNS:*.w.test' /CN=a.test
 server st-b      inter "$NOW_1D" "$Y1" 'subjectAltName = DNS:b.test' /CN=b.test
 
+# Hostile big certificates (t/reliability_mem.t): DNS:localhost and then
+# N-1 more DNS SANs of 19 bytes. many-sans-4000 (about 84 KB) stays under
+# OpenSSL's default limit for the Certificate message (100 KB), so the
+# module's name/SAN/status code sees all of them; many-sans-8000 (about
+# 168 KB) does not.
+many_sans() {
+    local n=$1
+    printf 'subjectAltName = DNS:localhost'
+    printf ', DNS:h%04d.many-sans.test' $(seq 1 $((n - 1)))
+}
+server many-sans-4000 inter "$NOW_1D" "$Y1" "$(many_sans 4000)" /CN=many-sans-4000
+server many-sans-8000 inter "$NOW_1D" "$Y1" "$(many_sans 8000)" /CN=many-sans-8000
+
 # Long chains: root -> PREFIX-i1 -> ... -> PREFIX-iN -> leaf NAME.
 # Intermediate certs go to OUTDIR (handy for debugging), their keys stay in $W.
 long_chain() {
@@ -188,7 +201,8 @@ long_chain long12 l12 12
 server bigcert   inter "$NOW_1D" "$Y1" "subjectAltName = DNS:localhost, $(seq -f 'DNS:n%05g.big.test' -s ', ' 1 8000)"
 
 # Chain files: leaf + intermediates (never the root).
-for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front st-a st-b bigcert; do
+for n in good good2 expired notyet expiring wrongname iponly ipv6only revoked rsa front st-a st-b bigcert \
+         many-sans-4000 many-sans-8000; do
     cat "$OUT/$n.crt" "$OUT/inter.crt" >"$OUT/$n-chain.crt"
 done
 for n in foreign selfsigned selfsigned2; do

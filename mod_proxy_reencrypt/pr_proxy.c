@@ -19,6 +19,7 @@
 #include "http_request.h"
 #include "http_protocol.h"
 
+#include "pr_loglimit.h"
 #include "pr_startup.h"
 
 static apr_uint32_t request_seq;
@@ -80,7 +81,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                              proxy_server_conf *sconf, char *url,
                              const char *proxyhost, apr_port_t proxyport)
 {
-    const char *colon, *balancer_url = NULL, *backend;
+    const char *colon, *balancer_url = NULL, *backend, *vhost, *note;
     pr_request_ctx *ctx;
     pr_verdict v = { PR_REASON_PLAINTEXT, 0, 0 };
     pr_outcome o;
@@ -125,10 +126,13 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     backend = backend_of_url(r->pool, url);
     o = pr_outcome_of(ctx->pol->policy, &v, 0, 0, 0);
     record_plaintext(r, backend, &o);
-    ap_log_rerror(APLOG_MARK, o.log_level, 0, r, PRE(1001)
-                  "%s backend %s (vhost %s): reason=plaintext; "
-                  "ProxyReencryptRequireTLS needs https://, wss:// or h2://",
-                  o.word, backend, pr_vhost_name(r->pool, r->server));
+    vhost = pr_vhost_name(r->pool, r->server);
+    if (pr_loglimit(r->pool, vhost, backend, "plaintext", o.word, PR_LOG_INTERVAL, &note)) {
+        ap_log_rerror(APLOG_MARK, o.log_level, 0, r, PRE(1001)
+                      "%s backend %s (vhost %s): reason=plaintext; "
+                      "ProxyReencryptRequireTLS needs https://, wss:// or h2://%s",
+                      o.word, backend, vhost, note);
+    }
     if (!o.refuse) {
         return DECLINED;
     }

@@ -26,6 +26,8 @@
 
 #include "mod_ssl_openssl.h"
 
+#include "pr_loglimit.h"
+
 static int ctx_idx = -1;            /* SSL_CTX ex_data: our callbacks are set */
 #if APR_HAS_THREADS
 static apr_thread_mutex_t *ctx_mutex;
@@ -82,6 +84,20 @@ static void ensure_ctx(SSL *ssl)
 #endif
 }
 
+/* A backend connection refused before its handshake (SNI, client
+ * certificate, PROXY header could not be set up): one line with reason
+ * and detail, rate-limited like every refusal line (pr_loglimit.c). */
+static void refused_early(conn_rec *c, const char *tag, const char *backend,
+                          const char *detail)
+{
+    const char *vhost = pr_vhost_name(c->pool, c->base_server), *note;
+
+    if (pr_loglimit(c->pool, vhost, backend, "handshake", tag, PR_LOG_INTERVAL, &note)) {
+        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, "%srefused backend %s (vhost %s): "
+                      "reason=handshake; detail=\"%s\"%s", tag, backend, vhost, detail, note);
+    }
+}
+
 /* The PROXY protocol header goes on the socket before the first TLS
  * byte; the client is the request's user agent (mod_remoteip's answer
  * when it is loaded), the destination the address it connected to. This
@@ -119,8 +135,7 @@ static int pr_pre_connection(conn_rec *c, void *csd)
     len = n > 0 ? (apr_size_t)n : 0;
     if (n < 0 || apr_socket_send(sock, (const char *)hdr, &len) != APR_SUCCESS
         || len != (apr_size_t)n) {
-        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1022)
-                      "backend %s: cannot send the PROXY protocol header", rc->backend);
+        refused_early(c, PRE(1022), rc->backend, "cannot send the PROXY protocol header");
         c->aborted = 1;
         return HTTP_BAD_GATEWAY;
     }
@@ -195,8 +210,8 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
          * (its check ignores iPAddress SANs): both are the module's now. */
         apr_table_unset(c->notes, "proxy-request-hostname");
         if (pc->names.sni && !SSL_set_tlsext_host_name(ssl, pc->names.sni)) {
-            ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1020)
-                          "cannot set SNI '%s' for backend %s", pc->names.sni, pc->backend);
+            refused_early(c, PRE(1020), pc->backend,
+                          apr_psprintf(c->pool, "cannot set SNI '%s'", pc->names.sni));
             return HTTP_BAD_GATEWAY;
         }
     }
@@ -211,9 +226,9 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
         if (SSL_use_certificate(ssl, cc->leaf) != 1
             || SSL_use_PrivateKey(ssl, cc->key) != 1
             || SSL_set1_chain(ssl, cc->chain) != 1) {
-            ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, PRE(1023)
-                          "backend %s: cannot use the client certificate %s",
-                          pc->backend, cc->cert_file);
+            refused_early(c, PRE(1023), pc->backend,
+                          apr_psprintf(c->pool, "cannot use the client certificate %s",
+                                       cc->cert_file));
             return HTTP_BAD_GATEWAY;
         }
     }

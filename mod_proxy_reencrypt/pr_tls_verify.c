@@ -18,16 +18,13 @@
 #include "pr_tls.h"
 
 #include "apr_strings.h"
-#include "apr_thread_mutex.h"
 
 #include <openssl/x509v3.h>
 
+#include "pr_loglimit.h"
 #include "pr_x509.h"
 
 int pr_ssl_idx = -1;
-#if APR_HAS_THREADS
-static apr_thread_mutex_t *hc_mutex;
-#endif
 
 /* ------------------------------------------------------------------ */
 /* The event, the log line, the request notes.                          */
@@ -85,75 +82,42 @@ void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
     pc->noted = seq;
 }
 
-/* Health checks (no request) repeat every few seconds: their refusal of
- * one backend is logged once a minute per child, not at every check. */
-#define HC_LOG_INTERVAL apr_time_from_sec(60)
-static apr_hash_t *hc_logged;        /* backend -> apr_time_t *, per child */
-
-static void lock_hc(void)
-{
-#if APR_HAS_THREADS
-    if (hc_mutex) apr_thread_mutex_lock(hc_mutex);
-#endif
-}
-
-static void unlock_hc(void)
-{
-#if APR_HAS_THREADS
-    if (hc_mutex) apr_thread_mutex_unlock(hc_mutex);
-#endif
-}
-
-static int hc_should_log(pr_conn *pc)
-{
-    apr_time_t now = apr_time_now(), *last;
-    int yes = 1;
-
-    lock_hc();
-    if (hc_logged) {
-        last = apr_hash_get(hc_logged, pc->backend, APR_HASH_KEY_STRING);
-        if (!last) {
-            last = apr_palloc(apr_hash_pool_get(hc_logged), sizeof(*last));
-            apr_hash_set(hc_logged, apr_pstrdup(apr_hash_pool_get(hc_logged), pc->backend),
-                         APR_HASH_KEY_STRING, last);
-        }
-        else if (now - *last < HC_LOG_INTERVAL) {
-            yes = 0;
-        }
-        if (yes) {
-            *last = now;
-        }
-    }
-    unlock_hc();
-    return yes;
-}
-
-/* One line per refusal, with what an operator needs. */
+/* One line per refusal, with what an operator needs; at most one a
+ * second per child for a backend, vhost, reason and outcome (health
+ * checks, which repeat every few seconds: one a minute), the next line
+ * written saying how many were suppressed (pr_loglimit.c). */
 static void log_line(pr_conn *pc, int level, const char *what)
 {
     const char *reason = pr_reason_name(pc->verdict.reason);
-    const char *peer = pc->cert.subject[0]
+    const char *peer, *detail, *extra, *note;
+    int hc = !pc->r && !pc->stream;
+
+    if (!pr_loglimit(pc->c->pool, pc->vhost, pc->backend, reason, hc ? "health check" : what,
+                     hc ? PR_HC_LOG_INTERVAL : PR_LOG_INTERVAL, &note)) {
+        return;
+    }
+    peer = pc->cert.subject[0]
         ? apr_psprintf(pc->c->pool, "; subject=\"%s\"; issuer=\"%s\"; days_left=%ld",
                        pc->cert.subject, pc->cert.issuer, pc->days_left)
         : "; no peer certificate";
-    const char *detail = pc->detail
-        ? apr_psprintf(pc->c->pool, "; detail=\"%s\"", pc->detail) : "";
-    const char *extra = pc->resumed ? " (resumed session)"
-                      : pc->verdict.client_fault ? " (the name was chosen by the client: "
-                                                   "the member stays in service)" : "";
-
+    detail = pc->detail ? apr_psprintf(pc->c->pool, "; detail=\"%s\"", pc->detail) : "";
+    extra = pc->resumed ? " (resumed session)"
+          : pc->verdict.client_fault ? " (the name was chosen by the client: "
+                                       "the member stays in service)" : "";
     if (pc->stream) {
         ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s stream backend %s (vhost %s): "
-                      "reason=%s%s%s%s", what, pc->backend, pc->vhost, reason, peer, detail, extra);
+                      "reason=%s%s%s%s%s", what, pc->backend, pc->vhost, reason, peer, detail,
+                      extra, note);
     }
     else if (pc->r) {
-        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): reason=%s%s%s%s",
-                      what, pc->backend, pc->vhost, reason, peer, detail, extra);
+        ap_log_rerror(APLOG_MARK, level, 0, pc->r, PRE(1010) "%s backend %s (vhost %s): "
+                      "reason=%s%s%s%s%s", what, pc->backend, pc->vhost, reason, peer, detail,
+                      extra, note);
     }
-    else if (hc_should_log(pc)) {
+    else {
         ap_log_cerror(APLOG_MARK, level, 0, pc->c, PRE(1010) "%s backend %s (vhost %s): "
-                      "reason=%s%s%s%s (health check; repeated at most once a minute)",
-                      what, pc->backend, pc->vhost, reason, peer, detail, extra);
+                      "reason=%s%s%s%s (health check; repeated at most once a minute)%s",
+                      what, pc->backend, pc->vhost, reason, peer, detail, extra, note);
     }
 }
 
@@ -469,8 +433,5 @@ int pr_cert_verify(X509_STORE_CTX *sctx, void *arg)
 
 void pr_verify_child_init(apr_pool_t *p)
 {
-#if APR_HAS_THREADS
-    apr_thread_mutex_create(&hc_mutex, APR_THREAD_MUTEX_DEFAULT, p);
-#endif
-    hc_logged = apr_hash_make(p);
+    pr_loglimit_child_init(p);
 }
