@@ -28,6 +28,7 @@ static const char *const directives[PR_F__COUNT] = {
     [PR_F_SESSION_CACHE] = "ProxyReencryptSessionCache",
     [PR_F_PROXY_PROTOCOL] = "ProxyReencryptProxyProtocol",
     [PR_F_OCSP] = "ProxyReencryptOCSP",
+    [PR_F_RELOAD] = "ProxyReencryptReload",
 };
 
 static const char *const dump_names[PR_F__COUNT] = {
@@ -38,7 +39,7 @@ static const char *const dump_names[PR_F__COUNT] = {
     [PR_F_FORWARDED] = "forwarded", [PR_F_TRUSTED] = "trusted-proxies",
     [PR_F_CLIENT_CERT] = "client-cert", [PR_F_MIN_PROTO] = "min-protocol",
     [PR_F_SESSION_CACHE] = "session-cache", [PR_F_PROXY_PROTOCOL] = "proxy-protocol",
-    [PR_F_OCSP] = "ocsp",
+    [PR_F_OCSP] = "ocsp", [PR_F_RELOAD] = "reload",
 };
 
 const char *pr_field_name(pr_field f)
@@ -67,6 +68,7 @@ void pr_resolved_defaults(pr_resolved *p)
     p->session_cache = 1;
     p->proxy_protocol = 0;
     p->ocsp = PR_OCSP_OFF;
+    p->reload = 0;
 }
 
 /* The fingerprint's input: fixed-width numbers, length-prefixed strings. */
@@ -222,6 +224,14 @@ void pr_field_value(const pr_resolved *p, pr_field f, char *buf, size_t len)
     case PR_F_OCSP:
         snprintf(buf, len, "%s", p->ocsp == PR_OCSP_REQUIRE ? "require"
                  : p->ocsp == PR_OCSP_STAPLE ? "staple" : "off");
+        break;
+    case PR_F_RELOAD:
+        if (p->reload) {
+            snprintf(buf, len, "every %ld s", p->reload);
+        }
+        else {
+            snprintf(buf, len, "off");
+        }
         break;
     default:
         break;

@@ -87,6 +87,7 @@ static void apply(apr_pool_t *p, pr_resolved *r, const pr_dir_conf *c)
     TAKE(PR_F_SESSION_CACHE, r->session_cache = c->session_cache);
     TAKE(PR_F_PROXY_PROTOCOL, r->proxy_protocol = c->proxy_protocol);
     TAKE(PR_F_OCSP, r->ocsp = (pr_ocsp_mode)c->ocsp);
+    TAKE(PR_F_RELOAD, r->reload = c->reload);
 #undef TAKE
 }
 

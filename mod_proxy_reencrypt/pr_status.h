@@ -164,6 +164,12 @@ void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json);
 void pr_st_out_table(request_rec *r, const pr_st_page *pg);
 void pr_st_out_auto(request_rec *r, const pr_st_page *pg);
 
+/* pr_status_trust.c: the trust files (pr_reload.c) on the page, in
+ * ?json ("trust_files", after "backends") and ?prometheus. */
+void pr_st_trust_html(request_rec *r);
+void pr_st_trust_json(request_rec *r);
+void pr_st_trust_prom(request_rec *r);
+
 /* pr_status_render.c: a JSON string with its quotes; HTML text ("-" when
  * empty). Allocated in p. */
 const char *pr_st_jstr(apr_pool_t *p, const char *s);

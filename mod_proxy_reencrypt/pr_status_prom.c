@@ -364,6 +364,9 @@ int pr_st_out_prometheus(request_rec *r, const char *vhost)
                 ap_rwrite(c.out[f].b, (int)c.out[f].n, r);
             }
         }
+        if (!failed) {
+            pr_st_trust_prom(r);
+        }
     }
     for (f = 0; f < F__COUNT; ++f) {
         free(c.out[f].b);

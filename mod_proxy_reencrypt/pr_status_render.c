@@ -162,7 +162,9 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
         }
         ap_rputs("}", r);
     }
-    ap_rputs("\n  ]\n}\n", r);
+    ap_rputs("\n  ],\n", r);
+    pr_st_trust_json(r);
+    ap_rputs("}\n", r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -436,6 +438,7 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
                "<a href=\"?prometheus\">Prometheus</a>; "
                "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", pr_st_html(r->pool, pg->server));
     pr_st_out_table(r, pg);
+    pr_st_trust_html(r);
     ap_rputs("</body></html>\n", r);
 }
 

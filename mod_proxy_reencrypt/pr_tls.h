@@ -8,6 +8,7 @@
  * pr_tls_ocsp.c     stapled OCSP responses, CRL freshness
  * pr_tls_guard.c    connection filters: outcome of the handshake, pooled
  *                   connections
+ * pr_reload.c       trust files re-read at run time (pr_reload.h)
  */
 #ifndef PR_TLS_H
 #define PR_TLS_H
@@ -28,6 +29,9 @@ typedef struct {
     const char *requested;          /* the name mod_proxy asked for */
     int from_client;
     unsigned char key[PR_FP_LEN];   /* pr_conn_key(): who may reuse it */
+    X509_STORE *store;              /* pr_trust_take(): the policy's store and */
+    STACK_OF(X509_CRL) *crls;       /* CRLs in force when it was opened */
+    unsigned trust_gen;             /* ... and their generation (pr_reload.c) */
     SSL *ssl;
     const char *session_key;        /* NULL: no session cache */
     unsigned chain_errors;

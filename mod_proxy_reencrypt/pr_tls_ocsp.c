@@ -155,7 +155,6 @@ static int find_entry(OCSP_BASICRESP *bs, X509 *leaf, X509 *issuer, pr_staple *s
 
 static pr_staple examine(pr_conn *pc, SSL *ssl, X509 *leaf)
 {
-    const pr_resolved *pol = pc->pol;
     pr_staple s = { PR_STAPLE_NONE, 0, 0 };
     const unsigned char *der = NULL;
     long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
@@ -168,7 +167,7 @@ static pr_staple examine(pr_conn *pc, SSL *ssl, X509 *leaf)
         return s;
     }
     s.status = PR_STAPLE_UNUSABLE;
-    st = pol->store ? pol->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    st = pc->store ? pc->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
     if ((resp = d2i_OCSP_RESPONSE(NULL, &der, len)) != NULL
         && OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL
         && (bs = OCSP_response_get1_basic(resp)) != NULL
@@ -351,11 +350,11 @@ void pr_crl_freshness(pr_conn *pc)
     long long now = (long long)apr_time_sec(apr_time_now()), soonest = 0;
     int i;
 
-    if (pol->crl_check == PR_CRL_NONE || !pol->crls) {
+    if (pol->crl_check == PR_CRL_NONE || !pc->crls) {
         return;
     }
-    for (i = 0; i < sk_X509_CRL_num(pol->crls); ++i) {
-        long long nu = unix_time(X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pol->crls, i)));
+    for (i = 0; i < sk_X509_CRL_num(pc->crls); ++i) {
+        long long nu = unix_time(X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pc->crls, i)));
         if (nu && (!soonest || nu < soonest)) {
             soonest = nu;
         }
