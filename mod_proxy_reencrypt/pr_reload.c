@@ -34,7 +34,8 @@
  * configuration's: a scope without reload keeps the store it started
  * with, and its keys are as before.
  *
- * Shared state. What the status page shows (per file: failed or not and
+ * Shared state (pr_reload_shared.c). What the status page shows (per
+ * file: failed or not and
  * why, loaded when, CRL nextUpdate and issuers) is in a small anonymous
  * shared memory table made at post_config, so that any child's page shows
  * it, and so that a failure is logged ONCE for a given state of the file
@@ -46,56 +47,14 @@
 
 #include "apr_atomic.h"
 #include "apr_file_info.h"
-#include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
 
 #include <openssl/err.h>
 
 #include "pr_status.h"
-#include "pr_x509.h"
 
 #define MAX_ENTRIES 128
-#define TEXT 512
-
-/* ------------------------------------------------------------------ */
-/* Shared: one slot per trust file, under a spin lock.                  */
-
-typedef struct {
-    apr_uint32_t used;
-    apr_uint32_t is_crl;
-    apr_uint32_t reload;
-    apr_uint32_t failed;
-    apr_uint32_t n_crls;
-    apr_uint32_t pad_;
-    apr_uint64_t failed_sig;        /* the state whose failure was logged */
-    apr_uint64_t loaded_sig;        /* the state whose reload was logged */
-    apr_time_t failed_at, loaded_at;
-    apr_int64_t next_update;
-    char file[TEXT];
-    char reason[TEXT];
-    char issuer[TEXT];
-} rl_slot;
-
-typedef struct {
-    apr_uint32_t lock;
-    apr_uint32_t n;
-    rl_slot slot[MAX_ENTRIES];
-} rl_shared;
-
-static rl_shared *shared;
-
-static void sh_lock(void)
-{
-    while (apr_atomic_cas32(&shared->lock, 1, 0) != 0) {
-        apr_sleep(50);
-    }
-}
-
-static void sh_unlock(void)
-{
-    apr_atomic_set32(&shared->lock, 0);
-}
 
 /* ------------------------------------------------------------------ */
 /* The registry (per process; children inherit it at fork).             */
@@ -213,66 +172,6 @@ static unsigned long long entry_sig(apr_pool_t *p, const entry *e)
     return sig ? sig : 1;
 }
 
-/* CRLs: soonest nextUpdate and issuers, into the slot (shared lock held). */
-static void slot_crl_info(rl_slot *sl, STACK_OF(X509_CRL) *crls)
-{
-    long long soonest = 0, t;
-    size_t used = 0;
-    int i;
-
-    sl->issuer[0] = '\0';
-    sl->n_crls = crls ? (apr_uint32_t)sk_X509_CRL_num(crls) : 0;
-    for (i = 0; crls && i < sk_X509_CRL_num(crls); ++i) {
-        X509_CRL *crl = sk_X509_CRL_value(crls, i);
-        const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(crl);
-        char name[256];
-
-        if (nu && !pr_x509_unix_time(nu, &t) && (!soonest || t < soonest)) {
-            soonest = t;
-        }
-        pr_x509_name_line(X509_CRL_get_issuer(crl), name, sizeof(name));
-        if (!strstr(sl->issuer, name) && used + strlen(name) + 3 < sizeof(sl->issuer)) {
-            used += (size_t)apr_snprintf(sl->issuer + used, sizeof(sl->issuer) - used,
-                                         "%s%s", used ? "; " : "", name);
-        }
-    }
-    sl->next_update = soonest;
-}
-
-static rl_slot *slot_claim(const entry *e)
-{
-    rl_slot *sl = NULL;
-    apr_uint32_t i;
-
-    if (!shared) {
-        return NULL;
-    }
-    sh_lock();
-    for (i = 0; i < shared->n && !sl; ++i) {
-        if (shared->slot[i].is_crl == (apr_uint32_t)e->is_crl
-            && !strcmp(shared->slot[i].file, e->label)) {
-            sl = &shared->slot[i];
-        }
-    }
-    if (!sl && shared->n < MAX_ENTRIES) {
-        sl = &shared->slot[shared->n++];
-        memset(sl, 0, sizeof(*sl));
-        sl->used = 1;
-        sl->is_crl = (apr_uint32_t)e->is_crl;
-        apr_cpystrn(sl->file, e->label, sizeof(sl->file));
-        sl->loaded_at = apr_time_now();
-        sl->loaded_sig = e->sig;
-        if (e->is_crl) {
-            slot_crl_info(sl, e->cur ? e->cur->crls : NULL);
-        }
-    }
-    if (sl && (apr_uint32_t)e->interval > sl->reload) {
-        sl->reload = (apr_uint32_t)e->interval;
-    }
-    sh_unlock();
-    return sl;
-}
-
 /* The entry of (kind, file, path), made if new (registry lock held, or
  * single-threaded at post_config). */
 static entry *entry_get(int is_crl, const char *file, const char *path, X509_STORE *st,
@@ -307,8 +206,9 @@ static entry *entry_get(int is_crl, const char *file, const char *path, X509_STO
     if (interval > 0 && (!min_interval || interval < min_interval)) {
         min_interval = interval;
     }
-    if (!e->slot || (e->slot->reload < (apr_uint32_t)e->interval)) {
-        e->slot = slot_claim(e);
+    if (!e->slot || pr_rl_slot_reload(e->slot) < e->interval) {
+        e->slot = pr_rl_slot_claim(e->is_crl, e->label, e->sig, e->interval,
+                                   e->cur ? e->cur->crls : NULL);
     }
     return e;
 }
@@ -334,64 +234,6 @@ static binding *bind_policy(const pr_resolved *pol, int baseline)
 /* ------------------------------------------------------------------ */
 /* The check.                                                           */
 
-static void report_failure(entry *e, unsigned long long sig, const char *why)
-{
-    int log = 1;
-
-    if (e->slot) {
-        sh_lock();
-        log = e->slot->failed_sig != sig;
-        e->slot->failed = 1;
-        e->slot->failed_sig = sig;
-        e->slot->failed_at = apr_time_now();
-        apr_cpystrn(e->slot->reason, why, sizeof(e->slot->reason));
-        sh_unlock();
-    }
-    if (log) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, main_server, PRE(1060)
-                     "ProxyReencryptReload: %s %s no longer loads: %s; the %s loaded "
-                     "before stays in force until the file is fixed", e->is_crl ? "CRL file"
-                     : "CA", e->label, why, e->is_crl ? "CRLs" : "trust store");
-    }
-}
-
-static void report_loaded(entry *e, unsigned long long sig, STACK_OF(X509_CRL) *crls)
-{
-    int log = 1;
-
-    if (e->slot) {
-        sh_lock();
-        log = e->slot->loaded_sig != sig;
-        e->slot->failed = 0;
-        e->slot->failed_sig = 0;
-        e->slot->reason[0] = '\0';
-        e->slot->loaded_sig = sig;
-        e->slot->loaded_at = apr_time_now();
-        if (e->is_crl) {
-            slot_crl_info(e->slot, crls);
-        }
-        sh_unlock();
-    }
-    if (log) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, main_server, PRE(1061)
-                     "ProxyReencryptReload: %s %s changed and was reloaded; new backend "
-                     "connections use it (sessions and pooled connections of the earlier "
-                     "one are not reused)", e->is_crl ? "CRL file" : "CA", e->label);
-    }
-}
-
-static void recovered(entry *e)
-{
-    e->failed_sig = 0;
-    if (e->slot) {
-        sh_lock();
-        e->slot->failed = 0;
-        e->slot->failed_sig = 0;
-        e->slot->reason[0] = '\0';
-        sh_unlock();
-    }
-}
-
 static void check_entry(apr_pool_t *p, entry *e, long long now)
 {
     unsigned long long sig;
@@ -410,7 +252,8 @@ static void check_entry(apr_pool_t *p, entry *e, long long now)
     case PR_RELOAD_STILL_BAD:
         return;
     case PR_RELOAD_RECOVERED:
-        recovered(e);
+        e->failed_sig = 0;
+        pr_rl_recovered(e->slot);
         return;
     case PR_RELOAD_BUILD:
         break;
@@ -426,7 +269,8 @@ static void check_entry(apr_pool_t *p, entry *e, long long now)
         X509_STORE_free(st);
         sk_X509_CRL_pop_free(crls, X509_CRL_free);
         e->failed_sig = sig;
-        report_failure(e, sig, err ? err : "out of memory");
+        pr_rl_failed(e->slot, main_server, e->is_crl, e->label, sig,
+                     err ? err : "out of memory");
         return;
     }
     reg_lock();
@@ -437,7 +281,7 @@ static void check_entry(apr_pool_t *p, entry *e, long long now)
     holder_release(old);
     e->sig = sig;
     e->failed_sig = 0;
-    report_loaded(e, sig, crls);
+    pr_rl_loaded(e->slot, main_server, e->is_crl, e->label, sig, crls);
 }
 
 void pr_reload_tick(void)
@@ -536,41 +380,6 @@ unsigned pr_trust_gen(const pr_resolved *pol)
 }
 
 /* ------------------------------------------------------------------ */
-/* Status.                                                              */
-
-int pr_reload_files(apr_pool_t *p, const pr_trust_file **out)
-{
-    pr_trust_file *f;
-    apr_uint32_t i, n;
-
-    *out = NULL;
-    if (!shared) {
-        return 0;
-    }
-    pr_reload_tick();
-    sh_lock();
-    n = shared->n;
-    f = apr_pcalloc(p, sizeof(*f) * (n ? n : 1));
-    for (i = 0; i < n; ++i) {
-        const rl_slot *sl = &shared->slot[i];
-
-        f[i].kind = sl->is_crl ? "crl" : "ca";
-        f[i].file = apr_pstrdup(p, sl->file);
-        f[i].reload = (long)sl->reload;
-        f[i].failed = (int)sl->failed;
-        f[i].reason = apr_pstrdup(p, sl->reason);
-        f[i].failed_at = sl->failed_at;
-        f[i].loaded_at = sl->loaded_at;
-        f[i].next_update = sl->next_update;
-        f[i].issuer = apr_pstrdup(p, sl->issuer);
-        f[i].n_crls = (int)sl->n_crls;
-    }
-    sh_unlock();
-    *out = f;
-    return (int)n;
-}
-
-/* ------------------------------------------------------------------ */
 /* Hooks.                                                               */
 
 static apr_status_t forget(void *data)
@@ -585,7 +394,6 @@ static apr_status_t forget(void *data)
             entries[i]->cur = NULL;
         }
     }
-    shared = NULL;
     by_key = by_pol = NULL;
     n_entries = 0;
     min_interval = 0;
@@ -605,8 +413,6 @@ static void register_worker(void *baton, apr_pool_t *p, server_rec *s, proxy_bal
 static int rl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s)
 {
-    apr_shm_t *shm;
-
     (void)plog;
     reg_pool = pconf;
     main_server = s;
@@ -616,12 +422,8 @@ static int rl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     min_interval = 0;
     trust_gen = 0;
     next_check = 0;
-    shared = NULL;
     apr_pool_cleanup_register(pconf, NULL, forget, apr_pool_cleanup_null);
-    if (apr_shm_create(&shm, sizeof(rl_shared), NULL, pconf) == APR_SUCCESS) {
-        shared = apr_shm_baseaddr_get(shm);
-        memset(shared, 0, sizeof(*shared));
-    }
+    pr_rl_shared_create(pconf);
     pr_each_worker(ptemp, s, register_worker, NULL);
     return OK;
 }

@@ -41,4 +41,18 @@ int pr_reload_files(apr_pool_t *p, const pr_trust_file **out);
 
 void pr_reload_register_hooks(apr_pool_t *p);
 
+/* pr_reload_shared.c: the shared table (for pr_reload.c only). A slot per
+ * trust file; the failure or reload of a given state of a file (sig) is
+ * logged by the first child that records it. */
+typedef struct rl_slot rl_slot;
+void pr_rl_shared_create(apr_pool_t *pconf);
+rl_slot *pr_rl_slot_claim(int is_crl, const char *label, unsigned long long sig,
+                          long interval, STACK_OF(X509_CRL) *crls);
+long pr_rl_slot_reload(const rl_slot *sl);
+void pr_rl_failed(rl_slot *sl, server_rec *s, int is_crl, const char *label,
+                  unsigned long long sig, const char *why);
+void pr_rl_loaded(rl_slot *sl, server_rec *s, int is_crl, const char *label,
+                  unsigned long long sig, STACK_OF(X509_CRL) *crls);
+void pr_rl_recovered(rl_slot *sl);
+
 #endif
