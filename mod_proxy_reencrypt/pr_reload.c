@@ -35,10 +35,9 @@
  * with, and its keys are as before.
  *
  * Shared state (pr_reload_shared.c). What the status page shows (per
- * file: failed or not and
- * why, loaded when, CRL nextUpdate and issuers) is in a small anonymous
- * shared memory table made at post_config, so that any child's page shows
- * it, and so that a failure is logged ONCE for a given state of the file
+ * file: failed or not and why, loaded when, CRL nextUpdate and issuers)
+ * is in a small anonymous shared memory table made at post_config, so
+ * that any child's page shows it, and so that a failure is logged ONCE for a given state of the file
  * (the first child to see it logs, the others find its signature there),
  * not by every child and not at every check.
  */
