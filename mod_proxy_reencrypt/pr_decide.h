@@ -77,6 +77,8 @@ typedef struct {
     pr_staple_status status;
     long long this_update;
     long long next_update;      /* 0: the response has none */
+    char responder[128];        /* its responder ID as text ("byName: CN=...",
+                                   "byKey: <SHA-1 hex>"); "": none parsed */
 } pr_staple;
 
 /* Is [this_update, next_update] current at `now`, with `skew` seconds of

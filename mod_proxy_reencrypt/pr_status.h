@@ -31,8 +31,8 @@
 /* Bump PR_ST_LAYOUT whenever pr_st_header or pr_slot change: a graceful
  * restart may load a newer mod_proxy_reencrypt.so that finds the
  * previous one's segment (then it starts afresh). */
-#define PR_ST_LAYOUT    "3"
-#define PR_ST_MAGIC     0x50525333u     /* "PRS3" */
+#define PR_ST_LAYOUT    "4"
+#define PR_ST_MAGIC     0x50525334u     /* "PRS4" */
 #define PR_ST_SPARE     64              /* slots for dynamic backends */
 
 #define SLOT_FREE      0u
@@ -63,6 +63,7 @@ typedef struct {
     char ocsp[16];                  /* pr_event.ocsp; "": not judged */
     apr_time_t ocsp_next;
     apr_time_t crl_next;
+    char ocsp_responder[128];       /* pr_event.ocsp_responder; "": none */
 } pr_snap;
 
 typedef struct {

@@ -44,6 +44,7 @@ typedef struct {
     const char *detail;             /* why, for the log line (static/pool text) */
     const char *ocsp;               /* what the staple said; NULL: not judged */
     long long ocsp_next;            /* its nextUpdate (Unix seconds), 0: none */
+    const char *ocsp_responder;     /* its responder ID as text, NULL: none */
     long long crl_next;             /* soonest nextUpdate of the CRLs in force */
     int offered;                    /* a cached session was offered ... */
     int have_facts;                 /* ... facts: its own, or the full handshake's */

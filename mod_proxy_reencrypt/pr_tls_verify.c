@@ -94,6 +94,7 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     ev.expiring = pc->verdict.expiring_warning;
     ev.ocsp = pc->ocsp;
     ev.ocsp_next = pc->ocsp_next ? apr_time_from_sec(pc->ocsp_next) : 0;
+    ev.ocsp_responder = pc->ocsp_responder;
     ev.crl_next = pc->crl_next ? apr_time_from_sec(pc->crl_next) : 0;
     if (leaf) {
         char pin[64];
