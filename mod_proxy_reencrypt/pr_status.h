@@ -31,8 +31,9 @@
 /* Bump PR_ST_LAYOUT whenever pr_st_header or pr_slot change: a graceful
  * restart may load a newer mod_proxy_reencrypt.so that finds the
  * previous one's segment (then it starts afresh). */
-#define PR_ST_LAYOUT    "4"
-#define PR_ST_MAGIC     0x50525334u     /* "PRS4" */
+#define PR_ST_LAYOUT    "5"             /* 5: pr_snap.ocsp_responder (main's
+                                           layout 4 is another change) */
+#define PR_ST_MAGIC     0x50525335u     /* "PRS5" */
 #define PR_ST_SPARE     64              /* slots for dynamic backends */
 
 #define SLOT_FREE      0u
