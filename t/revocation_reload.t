@@ -3,7 +3,8 @@
 # pooled connections and cached sessions of the earlier trust generation
 # included (the backend keeps connections alive and the session cache is
 # on: either would let the revoked backend through). Restoring the file
-# serves it again. The status page shows the CRL file's nextUpdate and
+# serves it again. A truncated CRL file is a failed reload (the CRLs in
+# force stay), not a shorter list. The status page shows the CRL file's nextUpdate and
 # issuer (HTML, JSON, Prometheus).
 use strict;
 use warnings;
@@ -41,6 +42,35 @@ sub poll_for {
 }
 
 END { put("$pki/crl-before-revocation.pem") if -e "$pki/crl-before-revocation.pem" }
+
+# First a truncated file: the CRLs revoking the backend, cut inside the
+# second CRL. The first one parses, but a file that no longer parses is
+# not a shorter list: the CRLs in force (the configuration's, in every
+# child) stay, and the status says why. Then the file as it was.
+{
+    open my $in, '<', "$pki/crl-chain.pem" or die $!;
+    local $/;
+    my $pem = <$in>;
+    my $second = index($pem, '-----BEGIN X509 CRL-----', 1);
+    open my $out, '>', "$crl.tmp" or die $!;
+    print $out substr($pem, 0, $second + 100);
+    close $out;
+    rename "$crl.tmp", $crl or die $!;
+}
+my ($e, $t0) = ('', time);
+until ($e =~ /reload failed/ or time - $t0 > 3) {
+    fetch('rl_front', '/crl/');
+    ($e) = fetch('rl_front', '/rl-status?json')->decoded_content =~ m#(\{"kind": "crl", "file": "\Q$crl\E"[^}]*\})#;
+    $e //= '';
+    sleep 0.25;
+}
+like($e, qr/"state": "reload failed", "error": "[^"]*holds a CRL that does not parse/,
+     'truncated CRL file: "reload failed", it does not parse');
+my @codes = map { fetch('rl_front', '/crl/')->code } 1 .. 8;
+is_deeply(\@codes, [(200) x 8], 'truncated CRL file: the CRLs in force stay (served)')
+    or diag("@codes");
+put("$pki/crl-before-revocation.pem");
+sleep 1.2;
 
 # Several requests: pooled connections and sessions exist in the children.
 for (1 .. 6) {
@@ -84,5 +114,7 @@ like($html, qr#<td>crl</td><td>\Q$crl\E</td>#, 'html: the CRL file in the trust 
 # Restored: served again.
 put("$pki/crl-before-revocation.pem");
 ok(defined poll_for(200), 'the earlier CRL back: served again within 3 s');
+
+put("$pki/crl-before-revocation.pem");
 
 done_testing();
