@@ -180,6 +180,11 @@ for l in ka:$P_KA:TLSv1.3 n13:$P_N13:TLSv1.3 n12:$P_N12:TLSv1.2 k5:$P_K5:TLSv1.3
     server_name localhost;
     ssl_protocols $proto;
     ${kar:+keepalive_requests $kar;}
+    # a stapled OCSP response, sent only to clients that ask for one
+    # (status_request: the module under ProxyReencryptOCSP staple, cg mode
+    # enforce-staple); the other fronts never ask
+    ssl_stapling on;
+    ssl_stapling_file $PKI/ocsp-good.der;
     access_log $B/logs/$name.log reuse;
     location / { return 200 "hello from the backend\n"; }
   }
@@ -236,6 +241,11 @@ apache_conf() {
   ProxyReencryptSessionCache off" ;;
     cg-enforce-nofwd) ssl="$ssl
   ProxyReencryptForwarded off" ;;
+    cg-enforce-staple) ssl="$ssl
+  ProxyReencryptOCSP staple" ;;
+    cg-enforce-staple-full) ssl="$ssl
+  ProxyReencryptOCSP staple
+  ProxyReencryptSessionCache off" ;;
   esac
   local mpm=$MPM_SETTINGS
   [ "$kind" = enforce-x4 ] && mpm=$MPM_X4
@@ -515,8 +525,10 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
         valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
           "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 & ;;
-    enforce-nofwd)
-      apache_conf "$d" "$P_CG" cg-enforce-nofwd
+    enforce-nofwd|enforce-staple)
+      kind=cg-$f
+      [ "$f" = enforce-staple ] && [ "$mode" = full13 ] && kind=cg-enforce-staple-full
+      apache_conf "$d" "$P_CG" "$kind"
       chown -R nobody:nogroup "$d"
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
         valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
@@ -562,9 +574,12 @@ cg_one() {  # front mode n -> prints total Ir
   VGPID=
   awk '/^(totals|summary):/{print $2; exit}' "$d/cg.out"
 }
-CG_SET=${BENCH_CG_SET:-"stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
-        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"}
-# development: BENCH_CG_SET="enforce:res12 enforce:full13" (a subset; printed, never written)
+CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
+        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
+# BENCH_CG_SET="enforce:full13 enforce-staple:full13 ...": only these (a
+# partial run; enforce-staple = enforce + ProxyReencryptOCSP staple, the
+# backend stapling a good response: BENCHMARKS.md "OCSP staple cost")
+CG_SET=${BENCH_CG_SET:-$CG_SET}
 has cg && for fm in $CG_SET; do
   f=${fm%%:*} mode=${fm#*:}
   full=$(cg_one "$f" "$mode" "$CG_N"); zero=$(cg_one "$f" "$mode" 0)

@@ -210,6 +210,13 @@ for n in foreign selfsigned selfsigned2; do
 done
 
 # ---------------------------------------------------------------- CRLs
+# The same CA's CRLs from before the revocation (t/revocation_reload.t:
+# swapped for crl-chain.pem while the server runs).
+for ca in inter root; do
+    q openssl ca -config "$W/ca-$ca/ca.cnf" -gencrl -out "$W/$ca-before.crl" \
+        -crl_lastupdate "$NOW_1D" -crl_nextupdate "$(d '30 days')"
+done
+cat "$W/inter-before.crl" "$W/root-before.crl" >"$OUT/crl-before-revocation.pem"
 q openssl ca -config "$W/ca-inter/ca.cnf" -revoke "$OUT/revoked.crt" \
     -crl_reason keyCompromise
 for ca in inter root; do

@@ -38,6 +38,7 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir)
     c->proxy_protocol = PR_UNSET;
     c->ocsp = PR_UNSET;
     c->hs_timeout = PR_UNSET;
+    c->reload = PR_UNSET;
     c->status_scope = PR_UNSET;
     return c;
 }
@@ -94,6 +95,7 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_INT(proxy_protocol);
     MERGE_INT(ocsp);
     MERGE_INT(hs_timeout);
+    MERGE_INT(reload);
     MERGE_PTR(section);
     for (f = 0; f < PR_F__COUNT; ++f) {
         m->origin[f] = add->origin[f] ? add->origin[f] : base->origin[f];
@@ -137,7 +139,8 @@ const pr_dir_conf *pr_conf_of(ap_conf_vector_t *v)
         .depth = PR_UNSET, .sni = PR_UNSET, .warn_days = PR_UNSET,
         .refuse_days = PR_UNSET, .crl_check = PR_UNSET, .fwd_mode = PR_UNSET,
         .min_proto = PR_UNSET, .session_cache = PR_UNSET, .proxy_protocol = PR_UNSET,
-        .ocsp = PR_UNSET, .hs_timeout = PR_UNSET, .status_scope = PR_UNSET,
+        .ocsp = PR_UNSET, .hs_timeout = PR_UNSET, .reload = PR_UNSET,
+        .status_scope = PR_UNSET,
     };
     const pr_dir_conf *c = v ? ap_get_module_config(v, &proxy_reencrypt_module) : NULL;
     return c ? c : &unset;
@@ -548,6 +551,22 @@ static const char *set_hs_timeout(cmd_parms *cmd, void *mc, const char *arg)
     return set_keyword(cmd, mc, PR_F_HS_TIMEOUT, &CONF(mc)->hs_timeout, (int)v, arg);
 }
 
+static const char *set_reload(cmd_parms *cmd, void *mc, const char *arg)
+{
+    pr_dir_conf *c = mc;
+    const char *err;
+    long v;
+
+    if (pr_parse_uint(arg, strlen(arg), 0, 86400, &v)) {
+        return bad(cmd, "'%s' is not a number of seconds from 0 (off) to 86400", arg);
+    }
+    if ((err = conflict(cmd, SET_HERE(mc, PR_F_RELOAD), c->reload == v, arg)) != NULL) {
+        return err;
+    }
+    c->reload = v;
+    return mark(cmd, mc, PR_F_RELOAD);
+}
+
 #define PR_CTX (RSRC_CONF | PROXY_CONF)
 
 const command_rec pr_cmds[] = {
@@ -593,6 +612,8 @@ const command_rec pr_cmds[] = {
                   "off | staple | require: stapled OCSP responses from the backend"),
     AP_INIT_TAKE1("ProxyReencryptHandshakeTimeout", set_hs_timeout, NULL, PR_CTX,
                   "seconds: longest TLS handshake with a backend (default 10)"),
+    AP_INIT_TAKE1("ProxyReencryptReload", set_reload, NULL, PR_CTX,
+                  "seconds: re-read changed CA and CRL files this often (default 0: off)"),
     AP_INIT_TAKE1("ProxyReencryptStream", pr_stream_set_mode, NULL, RSRC_CONF,
                   "off | passthrough | tls: this vhost's connections are streams, not HTTP"),
     AP_INIT_TAKE_ARGV("ProxyReencryptRoute", pr_stream_set_route, NULL, RSRC_CONF,

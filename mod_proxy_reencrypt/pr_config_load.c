@@ -120,8 +120,8 @@ const char *pr_capath_check(apr_pool_t *p, const char *dir)
                         "by `openssl rehash`)", dir);
 }
 
-static X509_STORE *store_load(apr_pool_t *p, const char *file, const char *path,
-                              const char **err)
+X509_STORE *pr_store_build(apr_pool_t *p, const char *file, const char *path,
+                           const char **err)
 {
     X509_STORE *st = X509_STORE_new();
 
@@ -151,7 +151,17 @@ static X509_STORE *store_load(apr_pool_t *p, const char *file, const char *path,
         X509_STORE_free(st);
         return NULL;
     }
-    apr_pool_cleanup_register(p, st, store_cleanup, apr_pool_cleanup_null);
+    return st;
+}
+
+static X509_STORE *store_load(apr_pool_t *p, const char *file, const char *path,
+                              const char **err)
+{
+    X509_STORE *st = pr_store_build(p, file, path, err);
+
+    if (st) {
+        apr_pool_cleanup_register(p, st, store_cleanup, apr_pool_cleanup_null);
+    }
     return st;
 }
 
@@ -186,30 +196,50 @@ static apr_status_t crls_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-const char *pr_crls_load(apr_pool_t *p, const char *path, STACK_OF(X509_CRL) **out)
+const char *pr_crls_read(apr_pool_t *p, const char *path, STACK_OF(X509_CRL) **out)
 {
     STACK_OF(X509_CRL) *crls;
     X509_CRL *crl;
     BIO *bio;
     apr_finfo_t fi;
+    unsigned long e;
 
     if (apr_stat(&fi, path, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_REG
         || !(bio = BIO_new_file(path, "r"))) {
         return apr_psprintf(p, "cannot read '%s' (not a readable file)", path);
     }
     crls = sk_X509_CRL_new_null();
+    ERR_clear_error();
     while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
         sk_X509_CRL_push(crls, crl);
     }
     BIO_free(bio);
+    /* The loop ends at the end of the file (no further PEM start line)
+     * or at a CRL that does not parse (a truncated or damaged file):
+     * the latter is an error, not a shorter list. */
+    e = ERR_peek_last_error();
+    if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+        const char *why = openssl_error(p);
+        sk_X509_CRL_pop_free(crls, X509_CRL_free);
+        return apr_psprintf(p, "'%s' holds a CRL that does not parse: %s", path, why);
+    }
     ERR_clear_error();
     if (sk_X509_CRL_num(crls) == 0) {
         sk_X509_CRL_free(crls);
         return apr_psprintf(p, "'%s' contains no PEM CRL", path);
     }
-    apr_pool_cleanup_register(p, crls, crls_cleanup, apr_pool_cleanup_null);
     *out = crls;
     return NULL;
+}
+
+const char *pr_crls_load(apr_pool_t *p, const char *path, STACK_OF(X509_CRL) **out)
+{
+    const char *err = pr_crls_read(p, path, out);
+
+    if (!err) {
+        apr_pool_cleanup_register(p, *out, crls_cleanup, apr_pool_cleanup_null);
+    }
+    return err;
 }
 
 /* ------------------------------------------------------------------ */

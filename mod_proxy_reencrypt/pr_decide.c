@@ -340,6 +340,76 @@ int pr_pooled_may_serve(const unsigned char had[PR_FP_LEN], const unsigned char 
     return memcmp(had, want, PR_FP_LEN) == 0;
 }
 
+int pr_reload_due(long long now, long long last, long interval)
+{
+    return interval > 0 && (last == 0 || now < last || now - last >= interval);
+}
+
+static unsigned long long fnv_bytes(unsigned long long h, const void *b, size_t n)
+{
+    const unsigned char *p = b;
+    size_t i;
+
+    for (i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static unsigned long long fnv_num(unsigned long long h, unsigned long long v)
+{
+    unsigned char b[8];
+    int i;
+
+    for (i = 0; i < 8; ++i) {
+        b[i] = (unsigned char)(v >> (8 * i));
+    }
+    return fnv_bytes(h, b, sizeof(b));
+}
+
+unsigned long long pr_sig_fold(unsigned long long acc, const char *name, size_t name_len,
+                               long long mtime, long long size, unsigned long long inode)
+{
+    acc = fnv_num(acc, (unsigned long long)name_len);
+    acc = fnv_bytes(acc, name, name_len);
+    acc = fnv_num(acc, (unsigned long long)mtime);
+    acc = fnv_num(acc, (unsigned long long)size);
+    acc = fnv_num(acc, inode);
+    return acc ? acc : 1;               /* 0 means "none" to the callers */
+}
+
+pr_reload_step pr_reload_step_of(unsigned long long loaded, unsigned long long failed,
+                                 unsigned long long seen)
+{
+    if (seen == loaded) {
+        return failed ? PR_RELOAD_RECOVERED : PR_RELOAD_KEEP;
+    }
+    if (failed && seen == failed) {
+        return PR_RELOAD_STILL_BAD;
+    }
+    return PR_RELOAD_BUILD;
+}
+
+void pr_conn_key_trust(unsigned char key[PR_FP_LEN], unsigned gen)
+{
+    unsigned char buf[PR_FP_LEN + 4];
+    unsigned int len = 0;
+
+    if (gen == 0) {
+        return;
+    }
+    memcpy(buf, key, PR_FP_LEN);
+    buf[PR_FP_LEN] = (unsigned char)gen;
+    buf[PR_FP_LEN + 1] = (unsigned char)(gen >> 8);
+    buf[PR_FP_LEN + 2] = (unsigned char)(gen >> 16);
+    buf[PR_FP_LEN + 3] = (unsigned char)(gen >> 24);
+    if (!EVP_Digest(buf, sizeof(buf), key, &len, EVP_sha256(), NULL)) {
+        key[0] ^= 0x5a;                 /* no digest: still another key */
+        key[1] ^= (unsigned char)gen;
+    }
+}
+
 static pr_finding finding(const pr_resolved *pol, int code, int error, pr_field about,
                           const char *what)
 {

@@ -77,6 +77,8 @@ typedef struct {
     pr_staple_status status;
     long long this_update;
     long long next_update;      /* 0: the response has none */
+    char responder[128];        /* its responder ID as text ("byName: CN=...",
+                                   "byKey: <SHA-1 hex>"); "": none parsed */
 } pr_staple;
 
 /* Is [this_update, next_update] current at `now`, with `skew` seconds of
@@ -197,6 +199,41 @@ void pr_conn_key(const pr_resolved *pol, const pr_names *names, unsigned char ou
  * scope computes `want`? Only the very same identity: anything else gets
  * a fresh connection (never an error, never a re-judged peer). */
 int pr_pooled_may_serve(const unsigned char had[PR_FP_LEN], const unsigned char want[PR_FP_LEN]);
+
+/* ---- Reloading trust files (ProxyReencryptReload) ------------------ */
+
+/* Is a check of the trust files due? last: when they were last checked
+ * (Unix seconds, 0: never), interval: ProxyReencryptReload (0: off). A
+ * clock stepped back counts as due (never a check postponed for hours). */
+int pr_reload_due(long long now, long long last, long interval);
+
+/* A file's state for change detection: fold (name, mtime, size, inode)
+ * into acc (FNV-1a 64; start with PR_SIG_START). A missing file folds
+ * in mtime -1. */
+#define PR_SIG_START 0xcbf29ce484222325ULL
+unsigned long long pr_sig_fold(unsigned long long acc, const char *name, size_t name_len,
+                               long long mtime, long long size, unsigned long long inode);
+
+typedef enum {
+    PR_RELOAD_KEEP = 0,         /* the files in force: nothing to do */
+    PR_RELOAD_BUILD,            /* changed: build new stores off to the side */
+    PR_RELOAD_STILL_BAD,        /* the state that failed last: no new
+                                   attempt, no new log line */
+    PR_RELOAD_RECOVERED         /* back to the files in force after a
+                                   failure (moved back): clear the failure */
+} pr_reload_step;
+
+/* loaded: signature of the files in force; failed: of the files that
+ * failed to load last (0: none); seen: of the files now. */
+pr_reload_step pr_reload_step_of(unsigned long long loaded, unsigned long long failed,
+                                 unsigned long long seen);
+
+/* The key of a connection made under trust generation gen (pr_conn_key()
+ * then this): gen 0, the stores loaded with the configuration, leaves
+ * the key as it is; any other generation gives another key, so that
+ * sessions and pooled connections of one generation never serve
+ * another. */
+void pr_conn_key_trust(unsigned char key[PR_FP_LEN], unsigned gen);
 
 /* ---- Start-up findings --------------------------------------------- */
 

@@ -36,6 +36,7 @@ typedef struct {
                                        "unknown", "unusable", "none"); NULL:
                                        OCSP off or not judged */
     apr_time_t ocsp_next;           /* its nextUpdate; 0: none */
+    const char *ocsp_responder;     /* its responder ID ("byName: CN=..."); NULL: none */
     apr_time_t crl_next;            /* soonest nextUpdate of the scope's CRLs; 0: none */
 } pr_event;
 

@@ -67,6 +67,7 @@ typedef struct {
     int proxy_protocol;             /* 0 off, 1 v1, 2 v2, or PR_UNSET */
     int ocsp;                       /* pr_ocsp_mode or PR_UNSET */
     int hs_timeout;                 /* seconds or PR_UNSET */
+    long reload;                    /* seconds or PR_UNSET */
     const char *origin[PR_F__COUNT];/* "file:line" of the directive that
                                        set each field here; NULL: unset */
     const char *section;            /* the <Proxy> section's path, NULL for
@@ -91,6 +92,11 @@ typedef struct pr_client_cert {
 /* pr_config_load.c: each returns NULL, or why the file is unusable. */
 const char *pr_capath_check(apr_pool_t *p, const char *dir);
 const char *pr_crls_load(apr_pool_t *p, const char *path, STACK_OF(X509_CRL) **out);
+/* The same without the pool cleanup: the caller owns the result (reload,
+ * pr_reload.c). */
+const char *pr_crls_read(apr_pool_t *p, const char *path, STACK_OF(X509_CRL) **out);
+X509_STORE *pr_store_build(apr_pool_t *p, const char *file, const char *path,
+                           const char **err);
 const char *pr_client_cert_load(apr_pool_t *p, apr_pool_t *ptemp, const char *cert_file,
                                 const char *key_file, pr_client_cert **out);
 

@@ -29,6 +29,7 @@ static const char *const directives[PR_F__COUNT] = {
     [PR_F_PROXY_PROTOCOL] = "ProxyReencryptProxyProtocol",
     [PR_F_OCSP] = "ProxyReencryptOCSP",
     [PR_F_HS_TIMEOUT] = "ProxyReencryptHandshakeTimeout",
+    [PR_F_RELOAD] = "ProxyReencryptReload",
 };
 
 static const char *const dump_names[PR_F__COUNT] = {
@@ -39,7 +40,7 @@ static const char *const dump_names[PR_F__COUNT] = {
     [PR_F_FORWARDED] = "forwarded", [PR_F_TRUSTED] = "trusted-proxies",
     [PR_F_CLIENT_CERT] = "client-cert", [PR_F_MIN_PROTO] = "min-protocol",
     [PR_F_SESSION_CACHE] = "session-cache", [PR_F_PROXY_PROTOCOL] = "proxy-protocol",
-    [PR_F_OCSP] = "ocsp", [PR_F_HS_TIMEOUT] = "handshake-timeout",
+    [PR_F_OCSP] = "ocsp", [PR_F_HS_TIMEOUT] = "handshake-timeout", [PR_F_RELOAD] = "reload",
 };
 
 const char *pr_field_name(pr_field f)
@@ -69,6 +70,7 @@ void pr_resolved_defaults(pr_resolved *p)
     p->proxy_protocol = 0;
     p->ocsp = PR_OCSP_OFF;
     p->hs_timeout = PR_DEFAULT_HS_TIMEOUT;
+    p->reload = 0;
 }
 
 /* The fingerprint's input: fixed-width numbers, length-prefixed strings. */
@@ -229,6 +231,14 @@ void pr_field_value(const pr_resolved *p, pr_field f, char *buf, size_t len)
     case PR_F_HS_TIMEOUT:
         snprintf(buf, len, "%d s%s", p->hs_timeout, p->policy == PR_POLICY_AUDIT
                  && !p->origin[PR_F_HS_TIMEOUT] ? " (not applied under audit: mod_proxy's timeout)" : "");
+        break;
+    case PR_F_RELOAD:
+        if (p->reload) {
+            snprintf(buf, len, "every %ld s", p->reload);
+        }
+        else {
+            snprintf(buf, len, "off");
+        }
         break;
     default:
         break;

@@ -44,6 +44,7 @@ typedef enum {
     PR_F_PROXY_PROTOCOL,
     PR_F_OCSP,
     PR_F_HS_TIMEOUT,
+    PR_F_RELOAD,
     PR_F__COUNT
 } pr_field;
 
@@ -81,6 +82,9 @@ typedef struct {
     int proxy_protocol;             /* 0, 1, 2 */
     pr_ocsp_mode ocsp;              /* stapled OCSP responses */
     int hs_timeout;                 /* seconds; see pr_handshake_timeout() */
+    long reload;                    /* ProxyReencryptReload seconds, 0: off (not in
+                                       the fingerprint: pr_reload.c keys by trust
+                                       generation) */
     const char *origin[PR_F__COUNT];/* "file:line", NULL: the default */
     unsigned char fp[PR_FP_LEN];    /* see pr_resolved_finish() */
 } pr_resolved;

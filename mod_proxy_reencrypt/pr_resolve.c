@@ -88,6 +88,7 @@ static void apply(apr_pool_t *p, pr_resolved *r, const pr_dir_conf *c)
     TAKE(PR_F_PROXY_PROTOCOL, r->proxy_protocol = c->proxy_protocol);
     TAKE(PR_F_OCSP, r->ocsp = (pr_ocsp_mode)c->ocsp);
     TAKE(PR_F_HS_TIMEOUT, r->hs_timeout = c->hs_timeout);
+    TAKE(PR_F_RELOAD, r->reload = c->reload);
 #undef TAKE
 }
 

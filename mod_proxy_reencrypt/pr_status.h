@@ -34,8 +34,8 @@
 /* Bump PR_ST_LAYOUT whenever pr_st_header or pr_slot change: a graceful
  * restart may load a newer mod_proxy_reencrypt.so that finds the
  * previous one's segment (then it starts afresh). */
-#define PR_ST_LAYOUT    "4"
-#define PR_ST_MAGIC     0x50525334u     /* "PRS4" */
+#define PR_ST_LAYOUT    "5"             /* 4: per-vhost forwarded slots; 5: pr_snap.ocsp_responder */
+#define PR_ST_MAGIC     0x50525335u     /* "PRS5" */
 #define PR_ST_SPARE     64              /* slots for dynamic backends */
 
 #define SLOT_FREE      0u
@@ -66,6 +66,7 @@ typedef struct {
     char ocsp[16];                  /* pr_event.ocsp; "": not judged */
     apr_time_t ocsp_next;
     apr_time_t crl_next;
+    char ocsp_responder[128];       /* pr_event.ocsp_responder; "": none */
 } pr_snap;
 
 typedef struct {
@@ -209,6 +210,11 @@ void pr_st_fwd_collect(apr_pool_t *p, const char *vhost, pr_st_page *page);
 void pr_st_fwd_out_json(request_rec *r, const pr_st_page *pg);
 void pr_st_fwd_out_html(request_rec *r, const pr_st_page *pg);
 void pr_st_fwd_out_prometheus(request_rec *r, const char *vhost);
+/* pr_status_trust.c: the trust files (pr_reload.c) on the page, in
+ * ?json ("trust_files", after "backends") and ?prometheus. */
+void pr_st_trust_html(request_rec *r);
+void pr_st_trust_json(request_rec *r);
+void pr_st_trust_prom(request_rec *r);
 
 /* pr_status_render.c: a JSON string with its quotes; HTML text ("-" when
  * empty). Allocated in p. */

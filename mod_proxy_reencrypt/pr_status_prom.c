@@ -137,7 +137,7 @@ static const struct {
       "Time of the last verdict on the backend, Unix time." },
     { "proxy_reencrypt_ocsp_next_update_timestamp_seconds", "gauge",
       "nextUpdate of the OCSP response the backend stapled last, Unix time; "
-      "status: what it said." },
+      "status: what it said; responder: its responder ID (byName or byKey)." },
     { "proxy_reencrypt_crl_next_update_timestamp_seconds", "gauge",
       "Soonest nextUpdate of the CRLs the backend's last handshake was checked "
       "against, Unix time; past it a CRL counts as missing." },
@@ -252,6 +252,8 @@ static void one_backend(void *baton, const pr_view *v)
         open_sample(pb, F_OCSP, lb.b, lb.n);
         pb_put(pb, ",", 1);
         pb_label(pb, "status", sn->ocsp);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "responder", sn->ocsp_responder);
         close_value(pb, apr_time_sec(sn->ocsp_next));
     }
     if (sn->crl_next) {
@@ -366,6 +368,7 @@ int pr_st_out_prometheus(request_rec *r, const char *vhost)
         }
         if (!failed) {
             pr_st_fwd_out_prometheus(r, vhost);
+            pr_st_trust_prom(r);
         }
     }
     for (f = 0; f < F__COUNT; ++f) {

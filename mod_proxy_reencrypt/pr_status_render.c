@@ -135,9 +135,12 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
                        sn->protocol[0] ? pr_st_jstr(p, sn->protocol) : "null",
                        sn->cipher[0] ? pr_st_jstr(p, sn->cipher) : "null",
                        !sn->ocsp[0] ? "null"
-                           : apr_psprintf(p, "{\"status\": %s, \"next_update\": %s}",
+                           : apr_psprintf(p, "{\"status\": %s, \"next_update\": %s, "
+                                          "\"responder\": %s}",
                                           pr_st_jstr(p, sn->ocsp), sn->ocsp_next
-                                          ? pr_st_jstr(p, iso_time(p, sn->ocsp_next)) : "null"),
+                                          ? pr_st_jstr(p, iso_time(p, sn->ocsp_next)) : "null",
+                                          sn->ocsp_responder[0]
+                                          ? pr_st_jstr(p, sn->ocsp_responder) : "null"),
                        sn->crl_next ? pr_st_jstr(p, iso_time(p, sn->crl_next)) : "null");
         }
         else {
@@ -165,6 +168,9 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
     ap_rputs("\n  ],\n  \"forwarded\": ", r);
     pr_st_fwd_out_json(r, pg);
     ap_rputs("\n}\n", r);
+    ap_rputs("\n  ],\n", r);
+    pr_st_trust_json(r);
+    ap_rputs("}\n", r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -343,15 +349,17 @@ static const char *c_cipher(apr_pool_t *p, const pr_view *v, int fmt, const char
 static const char *c_ocsp(apr_pool_t *p, const pr_view *v, int fmt, const char **cls)
 {
     char date[APR_RFC822_DATE_LEN];
+    const char *by = v->snap.ocsp_responder[0]
+                   ? apr_pstrcat(p, "; responder ", v->snap.ocsp_responder, NULL) : "";
 
     if (!v->snap.ocsp[0]) {
         return "-";
     }
     if (!v->snap.ocsp_next) {
-        return esc(p, v->snap.ocsp, fmt);
+        return esc(p, apr_pstrcat(p, v->snap.ocsp, by, NULL), fmt);
     }
     apr_rfc822_date(date, v->snap.ocsp_next);
-    return esc(p, apr_pstrcat(p, v->snap.ocsp, ", nextUpdate ", date, NULL), fmt);
+    return esc(p, apr_pstrcat(p, v->snap.ocsp, ", nextUpdate ", date, by, NULL), fmt);
 }
 
 static const char *c_crl_next(apr_pool_t *p, const pr_view *v, int fmt, const char **cls)
@@ -439,6 +447,7 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
                "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", pr_st_html(r->pool, pg->server));
     pr_st_out_table(r, pg);
     pr_st_fwd_out_html(r, pg);
+    pr_st_trust_html(r);
     ap_rputs("</body></html>\n", r);
 }
 

@@ -266,6 +266,8 @@ static void snap_write(pr_slot *sl, const pr_event *ev, apr_time_t now)
     }
     copy_field(sn->ocsp, sizeof(sn->ocsp), ev->ocsp);
     sn->ocsp_next = ev->ocsp ? ev->ocsp_next : 0;
+    copy_field(sn->ocsp_responder, sizeof(sn->ocsp_responder),
+               ev->ocsp ? ev->ocsp_responder : NULL);
     sn->crl_next = ev->crl_next;
 
     apr_atomic_xchg32(&sl->seq, (seq | 1u) + 1u);   /* even: stable */
@@ -300,6 +302,7 @@ int pr_st_snap_read(pr_slot *sl, pr_snap *out)
     out->fingerprint[sizeof(out->fingerprint) - 1] = '\0';
     out->serial[sizeof(out->serial) - 1] = '\0';
     out->ocsp[sizeof(out->ocsp) - 1] = '\0';
+    out->ocsp_responder[sizeof(out->ocsp_responder) - 1] = '\0';
     return ok;
 }
 

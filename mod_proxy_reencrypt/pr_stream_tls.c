@@ -28,6 +28,7 @@
 #include <openssl/err.h>
 
 #include "pr_tls.h"
+#include "pr_reload.h"
 
 static void tls_msg_cb(int write_p, int version, int content_type, const void *buf,
                        size_t len, SSL *ssl, void *arg)
@@ -99,6 +100,7 @@ int pr_stream_tls_connect(conn_rec *c, const pr_stream_conf *sc, const pr_stream
     pc->requested = b->host;
     pr_choose_names(pol, pc->requested, 0, b->host, &pc->name_slot, &pc->names);
     pr_conn_key(pol, &pc->names, pc->key);
+    pr_trust_take(pc);
     SSL_set_ex_data(ssl, pr_ssl_idx, pc);
     SSL_set_fd(ssl, fd);
     SSL_set_connect_state(ssl);

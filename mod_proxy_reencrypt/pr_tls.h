@@ -10,6 +10,7 @@
  *                   connections
  * pr_tls_certs.c    what is shown of a leaf certificate, once per
  *                   certificate and child
+ * pr_reload.c       trust files re-read at run time (pr_reload.h)
  */
 #ifndef PR_TLS_H
 #define PR_TLS_H
@@ -42,6 +43,9 @@ typedef struct {
     const char *requested;          /* the name mod_proxy asked for */
     int from_client;
     unsigned char key[PR_FP_LEN];   /* pr_conn_key(): who may reuse it */
+    X509_STORE *store;              /* pr_trust_take(): the policy's store and */
+    STACK_OF(X509_CRL) *crls;       /* CRLs in force when it was opened */
+    unsigned trust_gen;             /* ... and their generation (pr_reload.c) */
     SSL *ssl;
     const char *session_key;        /* NULL: no session cache */
     unsigned chain_errors;
@@ -54,6 +58,7 @@ typedef struct {
     const char *detail;             /* why, for the log line (static/pool text) */
     const char *ocsp;               /* what the staple said; NULL: not judged */
     long long ocsp_next;            /* its nextUpdate (Unix seconds), 0: none */
+    const char *ocsp_responder;     /* its responder ID as text, NULL: none */
     long long crl_next;             /* soonest nextUpdate of the CRLs in force */
     int offered;                    /* a cached session was offered ... */
     int have_facts;                 /* ... facts: its own, or the full handshake's */

@@ -23,6 +23,7 @@
  * client an error.
  */
 #include "pr_tls.h"
+#include "pr_reload.h"
 
 #include "util_filter.h"
 
@@ -34,9 +35,10 @@ static int may_serve(pr_conn *pc, const pr_request_ctx *rc)
 {
     const char *slot = NULL, *requested = rc->requested;
     unsigned char want[PR_FP_LEN];
+    unsigned gen = pr_trust_gen(rc->pol);   /* trust files reloaded since? */
     pr_names names;
 
-    if (rc->pol == pc->pol && rc->from_client == pc->from_client
+    if (rc->pol == pc->pol && gen == pc->trust_gen && rc->from_client == pc->from_client
         && (requested == pc->requested
             || (requested && pc->requested && !strcmp(requested, pc->requested)))) {
         return 1;                   /* the same interned scope, the same name */
@@ -44,6 +46,7 @@ static int may_serve(pr_conn *pc, const pr_request_ctx *rc)
     pr_choose_names(rc->pol, requested, rc->from_client,
                     rc->worker ? rc->worker->s->hostname_ex : NULL, &slot, &names);
     pr_conn_key(rc->pol, &names, want);
+    pr_conn_key_trust(want, gen);
     return pr_pooled_may_serve(pc->key, want);
 }
 
@@ -58,7 +61,8 @@ static apr_status_t reuse_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         && rc->seq != pc->noted && !may_serve(pc, rc)) {
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, f->c, PRE(1012)
                       "the pooled connection to %s was opened for another scope "
-                      "(policy, SNI, names, client certificate or PROXY header): "
+                      "(policy, SNI, names, client certificate, PROXY header or trust "
+                      "files reloaded since): "
                       "a fresh one is used", pc->backend);
         f->c->keepalive = AP_CONN_CLOSE;
         return APR_ECONNABORTED;

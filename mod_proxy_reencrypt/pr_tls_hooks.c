@@ -19,6 +19,7 @@
  * the module's.
  */
 #include "pr_tls.h"
+#include "pr_reload.h"
 
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
@@ -187,6 +188,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     pr_choose_names(pc->pol, pc->requested, pc->from_client, worker_host,
                     &pc->name_slot, &pc->names);
     pr_conn_key(pc->pol, &pc->names, pc->key);
+    pr_trust_take(pc);
     ap_set_module_config(c->conn_config, &proxy_reencrypt_module, pc);
     SSL_set_ex_data(ssl, pr_ssl_idx, pc);
     /* The filters are there under every policy, off included: a pooled
@@ -313,4 +315,5 @@ void pr_tls_register_hooks(apr_pool_t *p)
     APR_OPTIONAL_HOOK(ssl, proxy_post_handshake, pr_post_handshake, NULL, NULL, APR_HOOK_MIDDLE);
     pr_guard_register();
     pr_bounds_register();
+    pr_reload_register_hooks(p);
 }

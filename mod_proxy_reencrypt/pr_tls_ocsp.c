@@ -40,6 +40,8 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
+#include "pr_x509.h"
+
 static int sess_idx = -1;           /* SSL_SESSION ex_data: pr_staple */
 
 #if APR_HAS_THREADS
@@ -153,10 +155,36 @@ static int find_entry(OCSP_BASICRESP *bs, X509 *leaf, X509 *issuer, pr_staple *s
     return status;
 }
 
+/* The responder ID of a response as text (RFC 6960 4.2.1: byName or
+ * byKey, the SHA-1 of the responder's public key). */
+static void responder_of(OCSP_BASICRESP *bs, char *buf, size_t len)
+{
+    const ASN1_OCTET_STRING *key = NULL;
+    const X509_NAME *name = NULL;
+    char line[100];
+    size_t used;
+    int i;
+
+    buf[0] = '\0';
+    if (!OCSP_resp_get0_id(bs, &key, &name)) {
+        return;
+    }
+    if (name) {
+        pr_x509_name_line(name, line, sizeof(line));
+        apr_snprintf(buf, len, "byName: %s", line);
+    }
+    else if (key) {
+        used = (size_t)apr_snprintf(buf, len, "byKey: ");
+        for (i = 0; i < ASN1_STRING_length(key) && used + 3 < len; ++i) {
+            used += (size_t)apr_snprintf(buf + used, len - used, "%02x",
+                                         ASN1_STRING_get0_data(key)[i]);
+        }
+    }
+}
+
 static pr_staple examine(pr_conn *pc, SSL *ssl, X509 *leaf)
 {
-    const pr_resolved *pol = pc->pol;
-    pr_staple s = { PR_STAPLE_NONE, 0, 0 };
+    pr_staple s = { PR_STAPLE_NONE, 0, 0, "" };
     const unsigned char *der = NULL;
     long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
     OCSP_RESPONSE *resp = NULL;
@@ -168,10 +196,11 @@ static pr_staple examine(pr_conn *pc, SSL *ssl, X509 *leaf)
         return s;
     }
     s.status = PR_STAPLE_UNUSABLE;
-    st = pol->store ? pol->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    st = pc->store ? pc->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
     if ((resp = d2i_OCSP_RESPONSE(NULL, &der, len)) != NULL
         && OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL
         && (bs = OCSP_response_get1_basic(resp)) != NULL
+        && (responder_of(bs, s.responder, sizeof(s.responder)), 1)
         && (issuer = issuer_of(ssl, leaf)) != NULL
         /* the signer (issuer or delegated responder) chains to the
          * policy's trust store; the backend's certificates may help */
@@ -205,6 +234,7 @@ static void keep_for_status(pr_conn *pc, const pr_staple *s)
 {
     pc->ocsp = status_word(s->status);
     pc->ocsp_next = s->status == PR_STAPLE_NONE ? 0 : s->next_update;
+    pc->ocsp_responder = s->responder[0] ? apr_pstrdup(pc->c->pool, s->responder) : NULL;
 }
 
 /* Make an OCSP reason the verdict's, when nothing else refused. */
@@ -288,7 +318,7 @@ void pr_ocsp_resumed(pr_conn *pc, SSL *ssl)
 {
     SSL_SESSION *sess = SSL_get_session(ssl);
     const pr_staple *m = (sess && sess_idx >= 0) ? SSL_SESSION_get_ex_data(sess, sess_idx) : NULL;
-    pr_staple none = { PR_STAPLE_NONE, 0, 0 };
+    pr_staple none = { PR_STAPLE_NONE, 0, 0, "" };
     const char *why = NULL;
     pr_reason r;
 
@@ -351,11 +381,11 @@ void pr_crl_freshness(pr_conn *pc)
     long long now = (long long)apr_time_sec(apr_time_now()), soonest = 0;
     int i;
 
-    if (pol->crl_check == PR_CRL_NONE || !pol->crls) {
+    if (pol->crl_check == PR_CRL_NONE || !pc->crls) {
         return;
     }
-    for (i = 0; i < sk_X509_CRL_num(pol->crls); ++i) {
-        long long nu = unix_time(X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pol->crls, i)));
+    for (i = 0; i < sk_X509_CRL_num(pc->crls); ++i) {
+        long long nu = unix_time(X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pc->crls, i)));
         if (nu && (!soonest || nu < soonest)) {
             soonest = nu;
         }

@@ -45,6 +45,7 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     ev.expiring = pc->verdict.expiring_warning;
     ev.ocsp = pc->ocsp;
     ev.ocsp_next = pc->ocsp_next ? apr_time_from_sec(pc->ocsp_next) : 0;
+    ev.ocsp_responder = pc->ocsp_responder;
     ev.crl_next = pc->crl_next ? apr_time_from_sec(pc->crl_next) : 0;
     if (pc->leaf) {
         /* what is shown of the leaf: pc->cert, filled with pc->leaf */
@@ -291,9 +292,9 @@ static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, STACK_OF(
             f->sent_not_after = t;
         }
     }
-    if (pc->pol->crl_check != PR_CRL_NONE && pc->pol->crls) {
-        for (i = 0; i < sk_X509_CRL_num(pc->pol->crls); ++i) {
-            const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pc->pol->crls, i));
+    if (pc->pol->crl_check != PR_CRL_NONE && pc->crls) {
+        for (i = 0; i < sk_X509_CRL_num(pc->crls); ++i) {
+            const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(sk_X509_CRL_value(pc->crls, i));
 
             if (nu && !pr_x509_unix_time(nu, &t) && (!f->crl_next_update || t < f->crl_next_update)) {
                 f->crl_next_update = t;
@@ -308,11 +309,12 @@ static void keep_facts(pr_conn *pc, X509 *leaf, STACK_OF(X509) *chain, STACK_OF(
  * (mod_ssl's SSLProxyCARevocationFile/Path live in mod_ssl's store);
  * with none anywhere the certificate cannot be checked and is refused
  * (fail closed; start-up already said so: PRE0015). */
-static void apply_crls(X509_STORE_CTX *sctx, const pr_resolved *pol)
+static void apply_crls(X509_STORE_CTX *sctx, const pr_resolved *pol,
+                       STACK_OF(X509_CRL) *crls)
 {
     if (pol->crl_check != PR_CRL_NONE) {
-        if (pol->crls) {
-            X509_STORE_CTX_set0_crls(sctx, pol->crls);
+        if (crls) {
+            X509_STORE_CTX_set0_crls(sctx, crls);
         }
         X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx),
                                     X509_V_FLAG_CRL_CHECK
@@ -327,7 +329,7 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
                              STACK_OF(X509) *untrusted, STACK_OF(X509) **built)
 {
     const pr_resolved *pol = pc->pol;
-    X509_STORE *st = pol->store ? pol->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    X509_STORE *st = pc->store ? pc->store : SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
     X509_STORE_CTX *sctx = NULL;
     STACK_OF(X509) *chain = NULL;
 
@@ -340,7 +342,7 @@ static void verify_and_judge(pr_conn *pc, SSL *ssl, X509 *leaf,
         X509_STORE_CTX_set_default(sctx, "ssl_server");
         X509_STORE_CTX_set_verify_cb(sctx, record_cb);
         X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(sctx), pol->depth);
-        apply_crls(sctx, pol);
+        apply_crls(sctx, pol, pc->crls);
         if (X509_verify_cert(sctx) <= 0 && !pc->chain_errors) {
             /* OpenSSL failed without naming an error (memory, invalid
              * call): that is no verified chain. */

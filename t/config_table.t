@@ -272,6 +272,15 @@ my %cases = (
         ['ProxyReencryptHandshakeTimeout 5 10', $one_arg],
         ["ProxyReencryptHandshakeTimeout 5\nProxyReencryptHandshakeTimeout 10", $conflict],
     ],
+    ProxyReencryptReload => [
+        ['ProxyReencryptReload -1', qr/is not a number of seconds from 0 \(off\) to 86400/],
+        ['ProxyReencryptReload 86401', qr/is not a number of seconds from 0 \(off\) to 86400/],
+        ['ProxyReencryptReload on', qr/is not a number of seconds/],
+        ['ProxyReencryptReload 1.5', qr/is not a number of seconds/],
+        ['ProxyReencryptReload 10s', qr/is not a number of seconds/],
+        ['ProxyReencryptReload ""', $one_arg],
+        ["ProxyReencryptReload 5\nProxyReencryptReload 10", $conflict],
+    ],
     ProxyReencryptStream => [
         ['ProxyReencryptStream maybe', $notone],
         ['ProxyReencryptStream on', $notone],

@@ -807,8 +807,69 @@ static void test_routes(void)
     is_int(pr_route_pick(m, 0, "a.test", 6), -1, "route: no routes: none");
 }
 
+/* ---- reloading trust files ---------------------------------------- */
+
+static void test_reload(void)
+{
+    static const struct { long long now, last; long interval; int want; const char *what; } due[] = {
+        { 1000, 0, 0, 0, "reload off: never due" },
+        { 1000, 0, 1, 1, "never checked: due" },
+        { 1000, 1000, 1, 0, "checked this second: not due" },
+        { 1001, 1000, 1, 1, "one second later, interval 1: due" },
+        { 1059, 1000, 60, 0, "59 s of 60: not due" },
+        { 1060, 1000, 60, 1, "60 s of 60: due" },
+        { 900, 1000, 60, 1, "clock stepped back: due" },
+    };
+    static const struct {
+        unsigned long long loaded, failed, seen;
+        pr_reload_step want;
+        const char *what;
+    } steps[] = {
+        { 7, 0, 7, PR_RELOAD_KEEP, "unchanged: keep" },
+        { 7, 0, 8, PR_RELOAD_BUILD, "changed: build" },
+        { 7, 8, 8, PR_RELOAD_STILL_BAD, "the state that failed: no new attempt (one log line)" },
+        { 7, 8, 9, PR_RELOAD_BUILD, "changed again after a failure: build" },
+        { 7, 8, 7, PR_RELOAD_RECOVERED, "moved back to the files in force: failure cleared" },
+    };
+    unsigned char k0[PR_FP_LEN], k1[PR_FP_LEN], k2[PR_FP_LEN], k1b[PR_FP_LEN];
+    unsigned long long a, b;
+    size_t i;
+
+    for (i = 0; i < sizeof(due) / sizeof(due[0]); ++i) {
+        is_int(pr_reload_due(due[i].now, due[i].last, due[i].interval), due[i].want,
+               "reload due: %s", due[i].what);
+    }
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); ++i) {
+        is_int(pr_reload_step_of(steps[i].loaded, steps[i].failed, steps[i].seen), steps[i].want,
+               "reload step: %s", steps[i].what);
+    }
+    a = pr_sig_fold(PR_SIG_START, "ca.pem", 6, 1000, 500, 42);
+    b = pr_sig_fold(PR_SIG_START, "ca.pem", 6, 1000, 500, 42);
+    ok(a == b && a != 0, "signature: the same state gives the same signature");
+    ok(pr_sig_fold(PR_SIG_START, "ca.pem", 6, 1001, 500, 42) != a, "signature: mtime counts");
+    ok(pr_sig_fold(PR_SIG_START, "ca.pem", 6, 1000, 501, 42) != a, "signature: size counts");
+    ok(pr_sig_fold(PR_SIG_START, "ca.pem", 6, 1000, 500, 43) != a,
+       "signature: inode counts (a file renamed over it)");
+    ok(pr_sig_fold(PR_SIG_START, "cb.pem", 6, 1000, 500, 42) != a, "signature: the name counts");
+    ok(pr_sig_fold(PR_SIG_START, "ca.pem", 6, -1, 0, 0) != a, "signature: a missing file differs");
+
+    memset(k0, 0x11, sizeof(k0));
+    memcpy(k1, k0, sizeof(k0));
+    memcpy(k2, k0, sizeof(k0));
+    memcpy(k1b, k0, sizeof(k0));
+    pr_conn_key_trust(k0, 0);
+    pr_conn_key_trust(k1, 1);
+    pr_conn_key_trust(k1b, 1);
+    pr_conn_key_trust(k2, 2);
+    ok(k0[0] == 0x11 && k0[PR_FP_LEN - 1] == 0x11, "trust generation 0: the key as it was");
+    ok(!pr_pooled_may_serve(k0, k1), "trust generation 1: a connection of generation 0 is not reused");
+    ok(!pr_pooled_may_serve(k1, k2), "trust generation 2: nor one of generation 1");
+    ok(pr_pooled_may_serve(k1, k1b), "the same generation: reused");
+}
+
 int main(void)
 {
+    test_reload();
     test_ocsp();
     test_defaults();
     test_precedence();
