@@ -161,7 +161,7 @@ http {
   client_body_temp_path $B/tmp/body; proxy_temp_path $B/tmp/proxy;
   fastcgi_temp_path $B/tmp/fcgi; uwsgi_temp_path $B/tmp/uwsgi; scgi_temp_path $B/tmp/scgi;
   default_type text/plain;
-  log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri';
+  log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri \$connection';
   keepalive_timeout 65;
   keepalive_requests 1000000;
   ssl_certificate $PKI/good-chain.crt;
@@ -377,7 +377,7 @@ for p in "$P_STOCK" "$P_ENF" "$P_NGX" "$P_HAP"; do
 done
 
 FRONTS="stock enforce nginx haproxy"
-PATHS="ka n13 n12 k5 k52"
+PATHS=${BENCH_PATHS:-"ka n13 n12 k5 k52"}
 declare -A FPORT=([stock]=$P_STOCK [audit]=$P_AUDIT [enforce]=$P_ENF [nginx]=$P_NGX [haproxy]=$P_HAP)
 declare -A FNAME=([stock]="Apache stock (mod_ssl)" [audit]="Apache + module, audit"
                   [enforce]="Apache + module, enforce" [nginx]="nginx" [haproxy]="HAProxy")
@@ -427,6 +427,9 @@ run_one() {  # front path round [port conns]
   # is per connection, so count the handshakes by the requests that started one
   tot=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | wc -l)
   res=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | awk '$1=="r"' | wc -l)
+  # backend connections the run used (nginx $connection, the last field)
+  local bconns
+  bconns=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | awk '{print $NF}' | sort -u | wc -l)
   RPS_ALL[$k]="${RPS_ALL[$k]:-} $rps"
   P50[$k]="${P50[$k]:-} $p50"; P99[$k]="${P99[$k]:-} $p99"
   NON2XX[$k]=$(( ${NON2XX[$k]:-0} + n2 )); SOCKERR[$k]=$(( ${SOCKERR[$k]:-0} + se ))
@@ -435,8 +438,8 @@ run_one() {  # front path round [port conns]
   if [ "$ela" -gt "$elb" ]; then
     tail -n +"$((elb + 1))" "${FERR[$f]}" >>"$ERRDIR/$f.$path.log"
   fi
-  log "$(printf 'round %s %-8s /%-4s %8s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  sockerr %s  backend: %s/%s resumed  error_log +%s' \
-    "$rnd" "$f" "$path" "$rps" "$p50" "$p99" "$n2" "$se" "$res" "$tot" "$((ela - elb))")"
+  log "$(printf 'round %s %-8s /%-4s %8s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  sockerr %s  backend: %s/%s resumed, %s connections  error_log +%s' \
+    "$rnd" "$f" "$path" "$rps" "$p50" "$p99" "$n2" "$se" "$res" "$tot" "$bconns" "$((ela - elb))")"
 }
 # "median (min-max)" of a list
 mmm() { local l; l=$(tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n);
@@ -561,8 +564,8 @@ cg_one() {  # front mode n -> prints total Ir
   VGPID=
   awk '/^(totals|summary):/{print $2; exit}' "$d/cg.out"
 }
-CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
-        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
+CG_SET=${BENCH_CG_SET:-"stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
+        nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"}
 has cg && for fm in $CG_SET; do
   f=${fm%%:*} mode=${fm#*:}
   full=$(cg_one "$f" "$mode" "$CG_N"); zero=$(cg_one "$f" "$mode" 0)
