@@ -6,15 +6,16 @@
  *   request is built. The incoming forwarded family (SPEC "Forwarded
  *   headers", plus ProxyReencryptStripHeader; every spelling: any case,
  *   '_' for '-') is read once per request and what this hop vouches for
- *   is computed. Under enforce the family is removed from r->headers_in
- *   and the computed values are set; under audit nothing is changed and
- *   what would be removed or set is logged at debug.
+ *   is computed (nothing is, under ProxyReencryptForwarded off). Under
+ *   enforce the family is removed from r->headers_in; under audit nothing
+ *   is changed and what would be removed or set is logged at debug.
  * - proxy fixups, which mod_proxy runs on its per-attempt copy of the
  *   headers right after ProxyAddHeaders appended X-Forwarded-For/-Host/
- *   -Server to them: under enforce the computed values are set again, so
- *   the backend gets exactly one value of each header this hop sets.
- *   mod_proxy_http2 runs no fixups and appends on its own: see
- *   pr_forwarded_apply().
+ *   -Server to them: under enforce the computed values are set there,
+ *   once, so the backend gets exactly one value of each header this hop
+ *   sets. Schemes whose handler runs no fixups (h2, fcgi, ajp...) get
+ *   them in r->headers_in from the scheme handler instead; mod_proxy_http2
+ *   also appends on its own: see pr_forwarded_apply().
  *
  * The client, as mod_remoteip finds it (the walk is the pure core's,
  * pr_xff_walk / pr_fwd_walk):
@@ -39,8 +40,8 @@ typedef struct {
     int enforce;
     int mode;                       /* effective pr_fwd_mode */
     const char *xff, *proto, *host, *port, *real_ip, *forwarded;
-    apr_array_header_t *removed;    /* const char *: incoming names */
-    apr_table_t *kept;              /* a trusted proxy's, put back */
+    apr_array_header_t *removed;    /* const char *: incoming names (NULL: none) */
+    apr_table_t *kept;              /* a trusted proxy's, put back (NULL: none) */
 } pr_fwd_values;
 
 static int trusted_addr(const apr_array_header_t *cidrs, apr_sockaddr_t *sa)
@@ -97,8 +98,8 @@ typedef struct {
     int trusted;
     int keep_ours;                  /* mode off: a trusted proxy's go on */
     const char *val[PR_HDR__COUNT]; /* dash spellings of the ones we set */
-    apr_array_header_t *names;      /* every name to remove */
-    apr_table_t *kept;
+    apr_array_header_t *names;      /* every name to remove (NULL: none) */
+    apr_table_t *kept;              /* NULL: none */
 } incoming;
 
 static int collect(void *v, const char *key, const char *val)
@@ -109,6 +110,9 @@ static int collect(void *v, const char *key, const char *val)
 
     if (!stripped_name(in->conf, key)) {
         return 1;
+    }
+    if (!in->names) {
+        in->names = apr_array_make(in->pool, 4, sizeof(const char *));
     }
     APR_ARRAY_PUSH(in->names, const char *) = key;
     id = pr_fwd_header_id(key, strlen(key), &canonical);
@@ -122,6 +126,9 @@ static int collect(void *v, const char *key, const char *val)
     }
     if (in->trusted && ((id == PR_HDR_OTHER || id == PR_HDR_X_FORWARDED_SERVER)
                         || in->keep_ours)) {
+        if (!in->kept) {
+            in->kept = apr_table_make(in->pool, 2);
+        }
         apr_table_addn(in->kept, key, val);
     }
     return 1;
@@ -181,7 +188,7 @@ typedef struct {
 static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, chain *ch)
 {
     conn_rec *c = r->connection;
-    pr_hop *hops = apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES);
+    pr_hop *hops = v ? apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES) : NULL;
     int stop = PR_WALK_START, n, i;
 
     ch->present = v != NULL;
@@ -292,7 +299,7 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     conn_rec *c = r->connection;
     apr_pool_t *p = r->pool;
     proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
-    const char *own_proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
+    const char *own_proto;
     incoming in;
     trust_baton tb;
     chain xc, fc, *primary;
@@ -310,11 +317,13 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     in.pool = p;
     in.trusted = trusted_addr(pol->trusted, c->client_addr);
     in.keep_ours = out->mode == PR_FWD_MODE_OFF;
-    in.names = apr_array_make(p, 4, sizeof(const char *));
-    in.kept = apr_table_make(p, 2);
     apr_table_do(collect, &in, r->headers_in, NULL);
     out->removed = in.names;
     out->kept = in.kept;
+    if (out->mode == PR_FWD_MODE_OFF) {
+        return;                     /* nothing is set: no client to find */
+    }
+    own_proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
 
     tb.cidrs = pol->trusted;
     tb.pool = p;
@@ -399,13 +408,12 @@ static int put_back(void *h, const char *key, const char *val)
 /* Audit: what enforce would do, one debug line per request. */
 static void log_audit(request_rec *r, const pr_fwd_values *v)
 {
-    const char *removed = v->removed->nelts
-        ? apr_array_pstrcat(r->pool, v->removed, ',') : "nothing";
-    const char *set = "nothing";
+    const char *removed, *set = "nothing";
 
-    if (!v->removed->nelts && v->mode == PR_FWD_MODE_OFF) {
+    if (!v->removed && v->mode == PR_FWD_MODE_OFF) {
         return;
     }
+    removed = v->removed ? apr_array_pstrcat(r->pool, v->removed, ',') : "nothing";
     if (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH) {
         set = apr_psprintf(r->pool, "X-Forwarded-For: %s; X-Real-IP: %s; "
                            "X-Forwarded-Proto: %s; X-Forwarded-Host: %s; "
@@ -418,6 +426,20 @@ static void log_audit(request_rec *r, const pr_fwd_values *v)
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PRE(1032)
                   "audit: would remove %s; would set %s", removed, set);
+}
+
+/* Does mod_proxy build this request with ap_proxy_create_hdrbrgd, which
+ * runs the proxy fixups after ProxyAddHeaders? mod_proxy_http (http,
+ * https, ws, wss) and mod_proxy_wstunnel do: the values are set there,
+ * once, on the copy the backend gets. Other schemes (h2, fcgi, ajp...)
+ * read r->headers_in themselves. */
+static int fixups_will_set(const char *url)
+{
+    const char *colon = url ? strchr(url, ':') : NULL;
+    size_t n = colon ? (size_t)(colon - url) : 0;
+
+    return (n == 4 && !strncasecmp(url, "http", 4)) || (n == 5 && !strncasecmp(url, "https", 5))
+        || (n == 2 && !strncasecmp(url, "ws", 2)) || (n == 3 && !strncasecmp(url, "wss", 3));
 }
 
 void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
@@ -443,15 +465,20 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
             log_audit(r, v);
         }
         else {
-            for (i = 0; i < v->removed->nelts; ++i) {
+            for (i = 0; v->removed && i < v->removed->nelts; ++i) {
                 apr_table_unset(r->headers_in, APR_ARRAY_IDX(v->removed, i, const char *));
             }
-            apr_table_do(put_back, r->headers_in, v->kept, NULL);
+            if (v->kept) {
+                apr_table_do(put_back, r->headers_in, v->kept, NULL);
+            }
         }
     }
     ap_set_module_config(r->request_config, &proxy_reencrypt_module, v);
-    if (!v->enforce) {
+    if (!v->enforce || v->mode == PR_FWD_MODE_OFF) {
         return;                     /* audit: observe, change nothing */
+    }
+    if (fixups_will_set(url)) {
+        return;
     }
     set_values(r, v);
 
