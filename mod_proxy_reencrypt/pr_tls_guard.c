@@ -20,10 +20,17 @@
  * certificate, PROXY header), the filter answers that read with an
  * error: mod_proxy then closes it and opens a fresh one for this
  * request. A mismatching connection is never used and never costs the
- * client an error.
+ * client an error. The check is the filter's only job, and the response
+ * is read line by line through every input filter: the output filter
+ * takes it out of the chain when the request is written (after the
+ * check), and mod_proxy's release of the connection to its pool (which
+ * binds mod_ssl's configuration again, ap_proxy_ssl_engine) puts the
+ * same filter back, where ap_add_input_filter() would, for the next
+ * request's check. Nothing is allocated per request.
  */
 #include "pr_tls.h"
 
+#include "http_ssl.h"
 #include "util_filter.h"
 
 #define GUARD_OUT "PROXY_REENCRYPT_GUARD"
@@ -66,6 +73,33 @@ static apr_status_t reuse_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
 
+/* Put the reuse filter back where ap_add_input_filter() puts a
+ * connection filter: before the first one of a higher type. */
+static void reuse_in(pr_conn *pc)
+{
+    ap_filter_t *f = pc->reuse_f, **at = &pc->c->input_filters;
+
+    while (*at && (*at)->frec->ftype <= f->frec->ftype && (*at)->r == f->r) {
+        at = &(*at)->next;
+    }
+    f->next = *at;
+    *at = f;
+    pc->reuse_in = 1;
+}
+
+/* ssl_bind_outgoing: mod_proxy binds a pooled connection again when it
+ * releases it (and when it reuses it, after the check). */
+static int rearm(conn_rec *c, ap_conf_vector_t *dir_conf, int enable)
+{
+    pr_conn *pc = ap_get_module_config(c->conn_config, &proxy_reencrypt_module);
+
+    (void)dir_conf;
+    if (enable && pc && pc->reuse_f && !pc->reuse_in && !c->aborted) {
+        reuse_in(pc);
+    }
+    return DECLINED;
+}
+
 static void conclude_failure(pr_conn *pc, conn_rec *c)
 {
     int by_modssl = !pc->refused_by_us;
@@ -102,6 +136,11 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_status_t rv;
     const char *note;
 
+    if (pc->reuse_in) {
+        /* Writing a request: the connection was checked, if at all. */
+        ap_remove_input_filter(pc->reuse_f);
+        pc->reuse_in = 0;
+    }
     if (pc->done && (rc = pr_current_request()) != NULL && rc->seq != pc->noted) {
         /* A later request on this pooled connection. mod_proxy checked it
          * first (reuse_filter); a path that does not (mod_proxy_http2)
@@ -137,11 +176,14 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 void pr_guard_add(pr_conn *pc)
 {
     ap_add_output_filter(GUARD_OUT, pc, NULL, pc->c);
-    ap_add_input_filter(GUARD_IN, pc, NULL, pc->c);
+    pc->reuse_f = ap_add_input_filter(GUARD_IN, pc, NULL, pc->c);
+    pc->reuse_in = 1;
 }
 
 void pr_guard_register(void)
 {
+    /* before mod_ssl's, which answers the hook (RUN_FIRST) */
+    ap_hook_ssl_bind_outgoing(rearm, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_register_output_filter(GUARD_OUT, guard_filter, NULL, AP_FTYPE_CONNECTION);
     ap_register_input_filter(GUARD_IN, reuse_filter, NULL, AP_FTYPE_CONNECTION);
 }
