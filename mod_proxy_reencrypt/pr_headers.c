@@ -76,9 +76,13 @@ static int trusted_ip(const char *ip, size_t len, void *b)
 
 static int stripped_name(const pr_dir_conf *conf, const char *key)
 {
-    size_t len = strlen(key);
+    size_t len;
     int i;
 
+    if (!conf->strip && !pr_fwd_family_initial((unsigned char)key[0])) {
+        return 0;
+    }
+    len = strlen(key);
     if (pr_fwd_in_family(key, len)) {
         return 1;
     }
@@ -188,13 +192,22 @@ typedef struct {
 static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, chain *ch)
 {
     conn_rec *c = r->connection;
-    pr_hop *hops = v ? apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES) : NULL;
+    pr_hop *hops;
     int stop = PR_WALK_START, n, i;
 
     ch->present = v != NULL;
+    if (!v) {
+        /* No such header: the chain is the peer. */
+        ch->client = c->client_ip;
+        ch->addrs = apr_array_make(r->pool, 1, sizeof(const char *));
+        ch->elems = NULL;
+        APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
+        return;
+    }
+    hops = apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES);
     ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
     ch->elems = apr_array_make(r->pool, 4, sizeof(const char *));
-    n = !v ? 0 : rfc7239
+    n = rfc7239
         ? pr_fwd_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop)
         : pr_xff_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop);
     if (n < 0) {
@@ -207,7 +220,7 @@ static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, ch
     }
     ch->client = n > 0 ? APR_ARRAY_IDX(ch->addrs, 0, const char *) : c->client_ip;
     APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
-    if (v && stop == PR_WALK_MALFORMED) {
+    if (stop == PR_WALK_MALFORMED) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1030)
                       "%s from trusted proxy %s: the walk stopped at a malformed "
                       "element, the client is the last good address (%s)",
@@ -304,6 +317,9 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     trust_baton tb;
     chain xc, fc, *primary;
     const char *v;
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    int i;
 
     /* Mode, headers and trusted proxies from the resolved policy (the
      * SPEC's precedence); the names to strip add up over every section. */
@@ -317,7 +333,11 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     in.pool = p;
     in.trusted = trusted_addr(pol->trusted, c->client_addr);
     in.keep_ours = out->mode == PR_FWD_MODE_OFF;
-    apr_table_do(collect, &in, r->headers_in, NULL);
+    for (i = 0; i < h->nelts; ++i) {  /* apr_table_do() without its varargs */
+        if (e[i].key) {
+            collect(&in, e[i].key, e[i].val);
+        }
+    }
     out->removed = in.names;
     out->kept = in.kept;
     if (out->mode == PR_FWD_MODE_OFF) {

@@ -62,13 +62,16 @@ static apr_status_t reuse_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     const pr_request_ctx *rc;
 
     if (mode == AP_MODE_SPECULATIVE && pc->done && (rc = pr_current_request()) != NULL
-        && rc->seq != pc->noted && !may_serve(pc, rc)) {
-        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, f->c, PRE(1012)
-                      "the pooled connection to %s was opened for another scope "
-                      "(policy, SNI, names, client certificate or PROXY header): "
-                      "a fresh one is used", pc->backend);
-        f->c->keepalive = AP_CONN_CLOSE;
-        return APR_ECONNABORTED;
+        && rc->seq != pc->noted) {
+        if (!may_serve(pc, rc)) {
+            ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, f->c, PRE(1012)
+                          "the pooled connection to %s was opened for another scope "
+                          "(policy, SNI, names, client certificate or PROXY header): "
+                          "a fresh one is used", pc->backend);
+            f->c->keepalive = AP_CONN_CLOSE;
+            return APR_ECONNABORTED;
+        }
+        pc->served = rc->seq;       /* the output filter need not ask again */
     }
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
 }
@@ -145,7 +148,7 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         /* A later request on this pooled connection. mod_proxy checked it
          * first (reuse_filter); a path that does not (mod_proxy_http2)
          * still never sends a request over a connection of another scope. */
-        if (!may_serve(pc, rc)) {
+        if (rc->seq != pc->served && !may_serve(pc, rc)) {
             c->aborted = 1;
             apr_brigade_cleanup(bb);
             return APR_ECONNABORTED;
@@ -156,9 +159,8 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         pc->noted = rc->seq;
     }
     rv = ap_pass_brigade(f->next, bb);
-    note = apr_table_get(c->notes, "SSL_connect_rv");
-    if (!note || pc->done) {
-        return rv;                  /* handshake not run yet, or long done */
+    if (pc->done || (note = apr_table_get(c->notes, "SSL_connect_rv")) == NULL) {
+        return rv;                  /* handshake long done, or not run yet */
     }
     pc->done = 1;
     if (pc->pol->policy != PR_POLICY_OFF) {

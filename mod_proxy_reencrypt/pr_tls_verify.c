@@ -141,7 +141,12 @@ void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
         : o->kind == PR_VERDICT_AUDIT ? "audit" : "ok");
     put(r->notes, "REENCRYPT_REASON",
         pc->verdict.reason == PR_REASON_NONE ? "-" : pr_reason_name(pc->verdict.reason));
-    put(r->notes, "REENCRYPT_DAYS_LEFT", pc->subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
+    if (pc->subject[0] && (!pc->days_note || pc->days_noted != pc->days_left)) {
+        /* once per connection (not per request): its certificate's days */
+        pc->days_note = apr_ltoa(pc->c->pool, pc->days_left);
+        pc->days_noted = pc->days_left;
+    }
+    put(r->notes, "REENCRYPT_DAYS_LEFT", pc->subject[0] ? pc->days_note : "-");
     put(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
     put(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
     pc->noted = seq;
