@@ -397,16 +397,57 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     }
 }
 
+/* The five X- headers of xff mode, set as apr_table_setn() would (the
+ * first entry of a name takes the value in place, a missing one is added
+ * at the end) in one pass: setn compares a name with every entry of the
+ * same checksum, and all X-Forwarded-* names share APR's (their first
+ * four letters). An entry repeated (never after our strip, unless
+ * another module added one) goes back to setn. */
+static void set_xff(apr_table_t *h, const pr_fwd_values *v)
+{
+    struct { const char *name; size_t len; const char *val; int at; } want[] = {
+        { "X-Forwarded-For", 15, v->xff, -1 },   { "X-Forwarded-Proto", 17, v->proto, -1 },
+        { "X-Forwarded-Host", 16, v->host, -1 }, { "X-Forwarded-Port", 16, v->port, -1 },
+        { "X-Real-IP", 9, v->real_ip, -1 },
+    };
+    const int n = (int)(sizeof(want) / sizeof(want[0]));
+    const apr_array_header_t *a = apr_table_elts(h);
+    apr_table_entry_t *e = (apr_table_entry_t *)a->elts;
+    int i, j, repeated = 0;
+
+    for (i = 0; i < a->nelts; ++i) {
+        size_t len;
+
+        if (!e[i].key || (e[i].key[0] != 'X' && e[i].key[0] != 'x')) {
+            continue;
+        }
+        len = strlen(e[i].key);
+        for (j = 0; j < n; ++j) {
+            if (len == want[j].len && !strcasecmp(e[i].key, want[j].name)) {
+                repeated |= want[j].at >= 0;
+                want[j].at = i;
+            }
+        }
+    }
+    for (j = 0; j < n; ++j) {
+        if (repeated) {
+            apr_table_setn(h, want[j].name, want[j].val);
+        }
+        else if (want[j].at >= 0) {
+            e[want[j].at].val = (char *)want[j].val;
+        }
+        else {
+            apr_table_addn(h, want[j].name, want[j].val);
+        }
+    }
+}
+
 static void set_values(request_rec *r, const pr_fwd_values *v)
 {
     apr_table_t *h = r->headers_in;
 
     if (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH) {
-        apr_table_setn(h, "X-Forwarded-For", v->xff);
-        apr_table_setn(h, "X-Forwarded-Proto", v->proto);
-        apr_table_setn(h, "X-Forwarded-Host", v->host);
-        apr_table_setn(h, "X-Forwarded-Port", v->port);
-        apr_table_setn(h, "X-Real-IP", v->real_ip);
+        set_xff(h, v);
     }
     else if (v->mode == PR_FWD_MODE_RFC7239) {
         /* Forwarded only: what ProxyAddHeaders appended goes. */
