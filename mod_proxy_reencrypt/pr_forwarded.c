@@ -325,18 +325,6 @@ static const struct { const char *name; size_t len; } family[] = {
 };
 #undef LIT
 
-int pr_fwd_family_initial(unsigned char c)
-{
-    /* Every name of the family starts with one of these: most request
-     * headers (Host, Accept, User-Agent...) stop here, per request. */
-    switch (fold(c)) {
-    case 'x': case 'f': case 'c': case 't':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 int pr_fwd_in_family(const char *name, size_t len)
 {
     size_t i;

@@ -153,6 +153,9 @@ const pr_request_ctx *pr_current_request(void);
  * the connection and the address connected to. NULL if none applies. */
 pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname);
 void pr_handoff_register_hooks(apr_pool_t *p);
+/* pr_tls_guard.c: a pooled backend connection (its pr_conn) is bound
+ * again by mod_proxy (ssl_bind_outgoing): put the reuse check back. */
+void pr_guard_rearm(void *conn_ctx, int enable);
 
 /* The status pages (pr_status_*.c): they count the events of
  * pr_events.h. 1 at most once per child per backend per day: for expiry

@@ -106,7 +106,12 @@ static int make_key(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
  * reuse and release, has its context (pr_conn) by then. */
 static int bind_outgoing(conn_rec *c, ap_conf_vector_t *dir_conf, int enable)
 {
-    if (enable && dir_conf && !ap_get_module_config(c->conn_config, &proxy_reencrypt_module)) {
+    void *pc = ap_get_module_config(c->conn_config, &proxy_reencrypt_module);
+
+    if (pc) {
+        pr_guard_rearm(pc, enable);     /* the reuse check, for the next request */
+    }
+    else if (enable && dir_conf) {
         apr_pool_userdata_setn(pr_conf_of(dir_conf), BOUND_KEY, NULL, c->pool);
     }
     return DECLINED;

@@ -570,7 +570,7 @@ static int pr_fixups(request_rec *r)
 {
     pr_fwd_values *v = ap_get_module_config(r->request_config, &proxy_reencrypt_module);
 
-    if (v && v->enforce) {
+    if (v && v->enforce && v->mode != PR_FWD_MODE_OFF) {
         set_values(r, v);
     }
     return OK;

@@ -90,17 +90,16 @@ static void reuse_in(pr_conn *pc)
     pc->reuse_in = 1;
 }
 
-/* ssl_bind_outgoing: mod_proxy binds a pooled connection again when it
- * releases it (and when it reuses it, after the check). */
-static int rearm(conn_rec *c, ap_conf_vector_t *dir_conf, int enable)
+/* From ssl_bind_outgoing (pr_handoff.c): mod_proxy binds a pooled
+ * connection again when it releases it (and when it reuses it, after
+ * the check). */
+void pr_guard_rearm(void *conn_ctx, int enable)
 {
-    pr_conn *pc = ap_get_module_config(c->conn_config, &proxy_reencrypt_module);
+    pr_conn *pc = conn_ctx;
 
-    (void)dir_conf;
-    if (enable && pc && pc->reuse_f && !pc->reuse_in && !c->aborted) {
+    if (enable && pc->reuse_f && !pc->reuse_in && !pc->c->aborted) {
         reuse_in(pc);
     }
-    return DECLINED;
 }
 
 static void conclude_failure(pr_conn *pc, conn_rec *c)
@@ -184,8 +183,6 @@ void pr_guard_add(pr_conn *pc)
 
 void pr_guard_register(void)
 {
-    /* before mod_ssl's, which answers the hook (RUN_FIRST) */
-    ap_hook_ssl_bind_outgoing(rearm, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_register_output_filter(GUARD_OUT, guard_filter, NULL, AP_FTYPE_CONNECTION);
     ap_register_input_filter(GUARD_IN, reuse_filter, NULL, AP_FTYPE_CONNECTION);
 }
