@@ -328,6 +328,20 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     out->mode = pol->origin[PR_F_FORWARDED] ? pol->fwd_mode
         : (!dconf || dconf->add_forwarded_headers) ? PR_DEFAULT_FWD_MODE : PR_FWD_MODE_OFF;
 
+    if (out->mode == PR_FWD_MODE_OFF) {
+        /* Nothing to set: only names to strip matter. Most requests have
+         * no header whose first letter could start one. */
+        for (i = 0; i < h->nelts; ++i) {
+            if (e[i].key && (conf->strip || pr_fwd_family_initial((unsigned char)e[i].key[0]))) {
+                break;
+            }
+        }
+        if (i == h->nelts) {
+            out->removed = NULL;
+            out->kept = NULL;
+            return;
+        }
+    }
     memset(&in, 0, sizeof(in));
     in.conf = conf;
     in.pool = p;
