@@ -162,7 +162,7 @@ http {
   client_body_temp_path $B/tmp/body; proxy_temp_path $B/tmp/proxy;
   fastcgi_temp_path $B/tmp/fcgi; uwsgi_temp_path $B/tmp/uwsgi; scgi_temp_path $B/tmp/scgi;
   default_type text/plain;
-  log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri';
+  log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri \$connection';
   keepalive_timeout 65;
   keepalive_requests 1000000;
   ssl_certificate $PKI/good-chain.crt;
@@ -438,6 +438,9 @@ run_one() {  # front path round [port conns]
   # is per connection, so count the handshakes by the requests that started one
   tot=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | wc -l)
   res=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | awk '$1=="r"' | wc -l)
+  # backend connections the run used (nginx $connection, the last field)
+  local bconns
+  bconns=$(tail -n +"$((before + 1))" "$blog" | head -n "$((after - before))" | awk '{print $NF}' | sort -u | wc -l)
   RPS_ALL[$k]="${RPS_ALL[$k]:-} $rps"
   P50[$k]="${P50[$k]:-} $p50"; P99[$k]="${P99[$k]:-} $p99"
   NON2XX[$k]=$(( ${NON2XX[$k]:-0} + n2 )); SOCKERR[$k]=$(( ${SOCKERR[$k]:-0} + se ))
@@ -446,8 +449,8 @@ run_one() {  # front path round [port conns]
   if [ "$ela" -gt "$elb" ]; then
     tail -n +"$((elb + 1))" "${FERR[$f]}" >>"$ERRDIR/$f.$path.log"
   fi
-  log "$(printf 'round %s %-8s /%-4s %8s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  sockerr %s  backend: %s/%s resumed  error_log +%s' \
-    "$rnd" "$f" "$path" "$rps" "$p50" "$p99" "$n2" "$se" "$res" "$tot" "$((ela - elb))")"
+  log "$(printf 'round %s %-8s /%-4s %8s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  sockerr %s  backend: %s/%s resumed, %s connections  error_log +%s' \
+    "$rnd" "$f" "$path" "$rps" "$p50" "$p99" "$n2" "$se" "$res" "$tot" "$bconns" "$((ela - elb))")"
 }
 # "median (min-max)" of a list
 mmm() { local l; l=$(tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n);

@@ -102,6 +102,7 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     }
     MERGE_INT(status_scope);
     MERGE_PTR(status_scope_at);
+    m->alone = NULL;
     /* Names to strip add up: a <Proxy> section never un-strips a name. */
     if (add->strip && base->strip) {
         m->strip = apr_array_append(p, base->strip, add->strip);

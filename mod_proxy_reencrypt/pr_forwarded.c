@@ -329,16 +329,8 @@ int pr_fwd_in_family(const char *name, size_t len)
 {
     size_t i;
 
-    if (name == NULL || len == 0)
+    if (name == NULL || len == 0 || !pr_fwd_family_initial((unsigned char)name[0]))
         return 0;
-    /* Every name of the family starts with one of these: most request
-     * headers (Host, Accept, User-Agent...) stop here, per request. */
-    switch (fold((unsigned char)name[0])) {
-    case 'x': case 'f': case 'c': case 't':
-        break;
-    default:
-        return 0;
-    }
     /* X-Forwarded-<anything> */
     if (len > 12 && fold_equal(name, 12, "x-forwarded-"))
         return 1;

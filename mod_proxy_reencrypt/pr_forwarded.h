@@ -314,6 +314,14 @@ const char *pr_fwd_header_name(int id);
  * X-Original-Forwarded-For, Front-End-Https, X-Url-Scheme.
  * Returns 1 or 0. */
 int pr_fwd_in_family(const char *name, size_t len);
+/* Can a name starting with c be of the family? (Its first letter only:
+ * lets a caller skip most request headers before measuring them.) c|0x20
+ * folds exactly the letters X, F, C, T onto x, f, c, t. */
+static inline int pr_fwd_family_initial(unsigned char c)
+{
+    c |= 0x20;
+    return c == 'x' || c == 'f' || c == 'c' || c == 't';
+}
 
 /* Do a[0..alen) and b[0..blen) name the same header for a backend that
  * folds case and reads '_' as '-'? Returns 1 or 0. */

@@ -76,6 +76,10 @@ typedef struct {
     const char *status_scope_at;    /* "file:line" where this scope set it */
     apr_array_header_t *strip;      /* const char *: ProxyReencryptStripHeader
                                        names; merged as a union; NULL: none */
+    const pr_resolved *alone;       /* a vhost's (lookup_defaults): its policy
+                                       when none of its <Proxy> sections sets
+                                       a directive of ours (pr_resolve.c);
+                                       never merged */
 } pr_dir_conf;
 
 /* ProxyReencryptClientCertificate, loaded and checked at start-up, once
@@ -118,6 +122,10 @@ int pr_conf_sets_any(const pr_dir_conf *c);
  * pointer, computed once. */
 void pr_resolve_generation(apr_pool_t *pconf);
 void pr_resolve_child_init(apr_pool_t *pchild);
+/* At start-up, per vhost: with no <Proxy> section setting a directive of
+ * ours, every backend of s has the vhost's own policy; kept in its
+ * lookup_defaults' configuration, so requests skip the lookup. */
+void pr_resolve_server(server_rec *s);
 /* A request's backend: balancer_url is the request's balancer URL (NULL
  * outside a balancer), url the backend URL mod_proxy will use. */
 const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
@@ -152,6 +160,9 @@ const pr_request_ctx *pr_current_request(void);
  * the connection and the address connected to. NULL if none applies. */
 pr_request_ctx *pr_requestless_ctx(conn_rec *c, const char *hostname);
 void pr_handoff_register_hooks(apr_pool_t *p);
+/* pr_tls_guard.c: a pooled backend connection (its pr_conn) is bound
+ * again by mod_proxy (ssl_bind_outgoing): put the reuse check back. */
+void pr_guard_rearm(void *conn_ctx, int enable);
 
 /* The status pages (pr_status_*.c): they count the events of
  * pr_events.h. 1 at most once per child per backend per day: for expiry

@@ -6,9 +6,12 @@
  * carries no pointer to the request or the worker. mod_proxy_http
  * creates, checks and connects it on the thread that runs the scheme
  * handler, right after ours (REALLY_FIRST), so pr_proxy.c hands the
- * context over in a thread-local variable, cleared with the request pool
+ * context over in a thread-specific slot, cleared with the request pool
  * (only if it still points at this request: the event MPM may destroy
- * the pool on another thread).
+ * the pool on another thread). The slot is a pthread key, not __thread:
+ * a dlopen()ed module's __thread variable goes through __tls_get_addr's
+ * slow path on every access here (about 100 instructions, five times per
+ * pooled request).
  *
  * Health checks (mod_proxy_hcheck) open connections from watchdog
  * threads with no request. The configuration mod_proxy binds to such a
@@ -27,9 +30,12 @@
 #include "apr_strings.h"
 #include "http_ssl.h"
 
+#include <pthread.h>
+
 #define BOUND_KEY "proxy_reencrypt:bound"
 
-static __thread pr_request_ctx *current;
+static pthread_key_t current_key;   /* pr_request_ctx *, per thread */
+static int have_key;
 
 const char *pr_vhost_name(apr_pool_t *p, server_rec *s)
 {
@@ -43,29 +49,69 @@ const char *pr_vhost_name(apr_pool_t *p, server_rec *s)
 
 const pr_request_ctx *pr_current_request(void)
 {
-    return current;
+    return have_key ? pthread_getspecific(current_key) : NULL;
 }
 
 static apr_status_t clear_current(void *data)
 {
-    if (current == data) {
-        current = NULL;
+    if (have_key && pthread_getspecific(current_key) == data) {
+        pthread_setspecific(current_key, NULL);
     }
     return APR_SUCCESS;
 }
 
 void pr_handoff_set(request_rec *r, pr_request_ctx *ctx)
 {
-    current = ctx;
-    apr_pool_cleanup_register(r->pool, ctx, clear_current, apr_pool_cleanup_null);
+    if (have_key) {
+        pthread_setspecific(current_key, ctx);
+        apr_pool_cleanup_register(r->pool, ctx, clear_current, apr_pool_cleanup_null);
+    }
+}
+
+static apr_status_t delete_key(void *data)
+{
+    (void)data;
+    if (have_key) {
+        pthread_key_delete(current_key);
+        have_key = 0;
+    }
+    return APR_SUCCESS;
+}
+
+/* One key per configuration generation (the module may be unloaded and
+ * loaded again at a restart), made before any thread runs. */
+static int make_key(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    int rv;
+
+    (void)plog;
+    (void)ptemp;
+    if (have_key) {
+        return OK;
+    }
+    if ((rv = pthread_key_create(&current_key, NULL)) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, rv, NULL, PRE(0031)
+                     "cannot create the thread-specific key of the request hand-off");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    have_key = 1;
+    apr_pool_cleanup_register(pconf, NULL, delete_key, apr_pool_cleanup_null);
+    return OK;
 }
 
 /* mod_proxy binds every backend connection to a configuration: the
  * request's, or for a health check the vhost's merged with the
- * balancer's section. Keep ours for pr_requestless_ctx(). */
+ * balancer's section. Keep ours for pr_requestless_ctx(), which reads it
+ * before the handshake only: a pooled connection, bound again at every
+ * reuse and release, has its context (pr_conn) by then. */
 static int bind_outgoing(conn_rec *c, ap_conf_vector_t *dir_conf, int enable)
 {
-    if (enable && dir_conf) {
+    void *pc = ap_get_module_config(c->conn_config, &proxy_reencrypt_module);
+
+    if (pc) {
+        pr_guard_rearm(pc, enable);     /* the reuse check, for the next request */
+    }
+    else if (enable && dir_conf) {
         apr_pool_userdata_setn(pr_conf_of(dir_conf), BOUND_KEY, NULL, c->pool);
     }
     return DECLINED;
@@ -186,6 +232,7 @@ static int bind_balancer_sections(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_
 void pr_handoff_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(make_key, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_post_config(bind_balancer_sections, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_ssl_bind_outgoing(bind_outgoing, NULL, NULL, APR_HOOK_REALLY_FIRST);
 }

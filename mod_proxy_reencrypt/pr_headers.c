@@ -6,15 +6,16 @@
  *   request is built. The incoming forwarded family (SPEC "Forwarded
  *   headers", plus ProxyReencryptStripHeader; every spelling: any case,
  *   '_' for '-') is read once per request and what this hop vouches for
- *   is computed. Under enforce the family is removed from r->headers_in
- *   and the computed values are set; under audit nothing is changed and
- *   what would be removed or set is logged at debug.
+ *   is computed (nothing is, under ProxyReencryptForwarded off). Under
+ *   enforce the family is removed from r->headers_in; under audit nothing
+ *   is changed and what would be removed or set is logged at debug.
  * - proxy fixups, which mod_proxy runs on its per-attempt copy of the
  *   headers right after ProxyAddHeaders appended X-Forwarded-For/-Host/
- *   -Server to them: under enforce the computed values are set again, so
- *   the backend gets exactly one value of each header this hop sets.
- *   mod_proxy_http2 runs no fixups and appends on its own: see
- *   pr_forwarded_apply().
+ *   -Server to them: under enforce the computed values are set there,
+ *   once, so the backend gets exactly one value of each header this hop
+ *   sets. Schemes whose handler runs no fixups (h2, fcgi, ajp...) get
+ *   them in r->headers_in from the scheme handler instead; mod_proxy_http2
+ *   also appends on its own: see pr_forwarded_apply().
  *
  * The client, as mod_remoteip finds it (the walk is the pure core's,
  * pr_xff_walk / pr_fwd_walk):
@@ -39,8 +40,8 @@ typedef struct {
     int enforce;
     int mode;                       /* effective pr_fwd_mode */
     const char *xff, *proto, *host, *port, *real_ip, *forwarded;
-    apr_array_header_t *removed;    /* const char *: incoming names */
-    apr_table_t *kept;              /* a trusted proxy's, put back */
+    apr_array_header_t *removed;    /* const char *: incoming names (NULL: none) */
+    apr_table_t *kept;              /* a trusted proxy's, put back (NULL: none) */
     int trusted;                    /* the peer is a trusted proxy */
     unsigned malformed, invalid;    /* 1 << pr_hdr_id: counted (status) */
 } pr_fwd_values;
@@ -77,9 +78,13 @@ static int trusted_ip(const char *ip, size_t len, void *b)
 
 static int stripped_name(const pr_dir_conf *conf, const char *key)
 {
-    size_t len = strlen(key);
+    size_t len;
     int i;
 
+    if (!conf->strip && !pr_fwd_family_initial((unsigned char)key[0])) {
+        return 0;
+    }
+    len = strlen(key);
     if (pr_fwd_in_family(key, len)) {
         return 1;
     }
@@ -99,8 +104,8 @@ typedef struct {
     int trusted;
     int keep_ours;                  /* mode off: a trusted proxy's go on */
     const char *val[PR_HDR__COUNT]; /* dash spellings of the ones we set */
-    apr_array_header_t *names;      /* every name to remove */
-    apr_table_t *kept;
+    apr_array_header_t *names;      /* every name to remove (NULL: none) */
+    apr_table_t *kept;              /* NULL: none */
 } incoming;
 
 static int collect(void *v, const char *key, const char *val)
@@ -111,6 +116,9 @@ static int collect(void *v, const char *key, const char *val)
 
     if (!stripped_name(in->conf, key)) {
         return 1;
+    }
+    if (!in->names) {
+        in->names = apr_array_make(in->pool, 4, sizeof(const char *));
     }
     APR_ARRAY_PUSH(in->names, const char *) = key;
     id = pr_fwd_header_id(key, strlen(key), &canonical);
@@ -124,6 +132,9 @@ static int collect(void *v, const char *key, const char *val)
     }
     if (in->trusted && ((id == PR_HDR_OTHER || id == PR_HDR_X_FORWARDED_SERVER)
                         || in->keep_ours)) {
+        if (!in->kept) {
+            in->kept = apr_table_make(in->pool, 2);
+        }
         apr_table_addn(in->kept, key, val);
     }
     return 1;
@@ -187,13 +198,22 @@ typedef struct {
 static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, chain *ch)
 {
     conn_rec *c = r->connection;
-    pr_hop *hops = apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES);
+    pr_hop *hops;
     int stop = PR_WALK_START, n, i;
 
     ch->present = v != NULL;
+    if (!v) {
+        /* No such header: the chain is the peer. */
+        ch->client = c->client_ip;
+        ch->addrs = apr_array_make(r->pool, 1, sizeof(const char *));
+        ch->elems = NULL;
+        APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
+        return;
+    }
+    hops = apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES);
     ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
     ch->elems = apr_array_make(r->pool, 4, sizeof(const char *));
-    n = !v ? 0 : rfc7239
+    n = rfc7239
         ? pr_fwd_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop)
         : pr_xff_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop);
     if (n < 0) {
@@ -300,11 +320,14 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     conn_rec *c = r->connection;
     apr_pool_t *p = r->pool;
     proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
-    const char *own_proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
+    const char *own_proto;
     incoming in;
     trust_baton tb;
     chain xc, fc, *primary;
     const char *v;
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    int i;
 
     /* Mode, headers and trusted proxies from the resolved policy (the
      * SPEC's precedence); the names to strip add up over every section. */
@@ -313,16 +336,36 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     out->mode = pol->origin[PR_F_FORWARDED] ? pol->fwd_mode
         : (!dconf || dconf->add_forwarded_headers) ? PR_DEFAULT_FWD_MODE : PR_FWD_MODE_OFF;
 
+    if (out->mode == PR_FWD_MODE_OFF) {
+        /* Nothing to set: only names to strip matter. Most requests have
+         * no header whose first letter could start one. */
+        for (i = 0; i < h->nelts; ++i) {
+            if (e[i].key && (conf->strip || pr_fwd_family_initial((unsigned char)e[i].key[0]))) {
+                break;
+            }
+        }
+        if (i == h->nelts) {
+            out->removed = NULL;
+            out->kept = NULL;
+            return;
+        }
+    }
     memset(&in, 0, sizeof(in));
     in.conf = conf;
     in.pool = p;
     in.trusted = out->trusted = trusted_addr(pol->trusted, c->client_addr);
     in.keep_ours = out->mode == PR_FWD_MODE_OFF;
-    in.names = apr_array_make(p, 4, sizeof(const char *));
-    in.kept = apr_table_make(p, 2);
-    apr_table_do(collect, &in, r->headers_in, NULL);
+    for (i = 0; i < h->nelts; ++i) {  /* apr_table_do() without its varargs */
+        if (e[i].key) {
+            collect(&in, e[i].key, e[i].val);
+        }
+    }
     out->removed = in.names;
     out->kept = in.kept;
+    if (out->mode == PR_FWD_MODE_OFF) {
+        return;                     /* nothing is set: no client to find */
+    }
+    own_proto = ap_ssl_conn_is_ssl(c) ? "https" : "http";
 
     tb.cidrs = pol->trusted;
     tb.pool = p;
@@ -378,16 +421,57 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     }
 }
 
+/* The five X- headers of xff mode, set as apr_table_setn() would (the
+ * first entry of a name takes the value in place, a missing one is added
+ * at the end) in one pass: setn compares a name with every entry of the
+ * same checksum, and all X-Forwarded-* names share APR's (their first
+ * four letters). An entry repeated (never after our strip, unless
+ * another module added one) goes back to setn. */
+static void set_xff(apr_table_t *h, const pr_fwd_values *v)
+{
+    struct { const char *name; size_t len; const char *val; int at; } want[] = {
+        { "X-Forwarded-For", 15, v->xff, -1 },   { "X-Forwarded-Proto", 17, v->proto, -1 },
+        { "X-Forwarded-Host", 16, v->host, -1 }, { "X-Forwarded-Port", 16, v->port, -1 },
+        { "X-Real-IP", 9, v->real_ip, -1 },
+    };
+    const int n = (int)(sizeof(want) / sizeof(want[0]));
+    const apr_array_header_t *a = apr_table_elts(h);
+    apr_table_entry_t *e = (apr_table_entry_t *)a->elts;
+    int i, j, repeated = 0;
+
+    for (i = 0; i < a->nelts; ++i) {
+        size_t len;
+
+        if (!e[i].key || (e[i].key[0] != 'X' && e[i].key[0] != 'x')) {
+            continue;
+        }
+        len = strlen(e[i].key);
+        for (j = 0; j < n; ++j) {
+            if (len == want[j].len && !strcasecmp(e[i].key, want[j].name)) {
+                repeated |= want[j].at >= 0;
+                want[j].at = i;
+            }
+        }
+    }
+    for (j = 0; j < n; ++j) {
+        if (repeated) {
+            apr_table_setn(h, want[j].name, want[j].val);
+        }
+        else if (want[j].at >= 0) {
+            e[want[j].at].val = (char *)want[j].val;
+        }
+        else {
+            apr_table_addn(h, want[j].name, want[j].val);
+        }
+    }
+}
+
 static void set_values(request_rec *r, const pr_fwd_values *v)
 {
     apr_table_t *h = r->headers_in;
 
     if (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH) {
-        apr_table_setn(h, "X-Forwarded-For", v->xff);
-        apr_table_setn(h, "X-Forwarded-Proto", v->proto);
-        apr_table_setn(h, "X-Forwarded-Host", v->host);
-        apr_table_setn(h, "X-Forwarded-Port", v->port);
-        apr_table_setn(h, "X-Real-IP", v->real_ip);
+        set_xff(h, v);
     }
     else if (v->mode == PR_FWD_MODE_RFC7239) {
         /* Forwarded only: what ProxyAddHeaders appended goes. */
@@ -409,13 +493,12 @@ static int put_back(void *h, const char *key, const char *val)
 /* Audit: what enforce would do, one debug line per request. */
 static void log_audit(request_rec *r, const pr_fwd_values *v)
 {
-    const char *removed = v->removed->nelts
-        ? apr_array_pstrcat(r->pool, v->removed, ',') : "nothing";
-    const char *set = "nothing";
+    const char *removed, *set = "nothing";
 
-    if (!v->removed->nelts && v->mode == PR_FWD_MODE_OFF) {
+    if (!v->removed && v->mode == PR_FWD_MODE_OFF) {
         return;
     }
+    removed = v->removed ? apr_array_pstrcat(r->pool, v->removed, ',') : "nothing";
     if (v->mode == PR_FWD_MODE_XFF || v->mode == PR_FWD_MODE_BOTH) {
         set = apr_psprintf(r->pool, "X-Forwarded-For: %s; X-Real-IP: %s; "
                            "X-Forwarded-Proto: %s; X-Forwarded-Host: %s; "
@@ -428,6 +511,20 @@ static void log_audit(request_rec *r, const pr_fwd_values *v)
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PRE(1032)
                   "audit: would remove %s; would set %s", removed, set);
+}
+
+/* Does mod_proxy build this request with ap_proxy_create_hdrbrgd, which
+ * runs the proxy fixups after ProxyAddHeaders? mod_proxy_http (http,
+ * https, ws, wss) and mod_proxy_wstunnel do: the values are set there,
+ * once, on the copy the backend gets. Other schemes (h2, fcgi, ajp...)
+ * read r->headers_in themselves. */
+static int fixups_will_set(const char *url)
+{
+    const char *colon = url ? strchr(url, ':') : NULL;
+    size_t n = colon ? (size_t)(colon - url) : 0;
+
+    return (n == 4 && !strncasecmp(url, "http", 4)) || (n == 5 && !strncasecmp(url, "https", 5))
+        || (n == 2 && !strncasecmp(url, "ws", 2)) || (n == 3 && !strncasecmp(url, "wss", 3));
 }
 
 void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
@@ -451,7 +548,7 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
         compute(r, conf, pol, v);
         /* per-vhost counters: nothing to do for a request with nothing
          * stripped, malformed or invalid */
-        if ((!v->trusted && v->removed->nelts) || v->malformed || v->invalid) {
+        if ((!v->trusted && v->removed && v->removed->nelts) || v->malformed || v->invalid) {
             pr_status_forwarded(r, v->trusted ? NULL : v->removed, !v->enforce,
                                 v->malformed, v->invalid);
         }
@@ -459,15 +556,20 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
             log_audit(r, v);
         }
         else {
-            for (i = 0; i < v->removed->nelts; ++i) {
+            for (i = 0; v->removed && i < v->removed->nelts; ++i) {
                 apr_table_unset(r->headers_in, APR_ARRAY_IDX(v->removed, i, const char *));
             }
-            apr_table_do(put_back, r->headers_in, v->kept, NULL);
+            if (v->kept) {
+                apr_table_do(put_back, r->headers_in, v->kept, NULL);
+            }
         }
     }
     ap_set_module_config(r->request_config, &proxy_reencrypt_module, v);
-    if (!v->enforce) {
+    if (!v->enforce || v->mode == PR_FWD_MODE_OFF) {
         return;                     /* audit: observe, change nothing */
+    }
+    if (fixups_will_set(url)) {
+        return;
     }
     set_values(r, v);
 
@@ -498,7 +600,7 @@ static int pr_fixups(request_rec *r)
 {
     pr_fwd_values *v = ap_get_module_config(r->request_config, &proxy_reencrypt_module);
 
-    if (v && v->enforce) {
+    if (v && v->enforce && v->mode != PR_FWD_MODE_OFF) {
         set_values(r, v);
     }
     return OK;

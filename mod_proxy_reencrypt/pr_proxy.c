@@ -57,7 +57,7 @@ static void record_plaintext(request_rec *r, const char *backend, const pr_outco
 
 /* The name mod_proxy will ask the backend for (SNI and name check): the
  * client's Host under ProxyPreserveHost, else the URL's host. */
-static const char *requested_name(request_rec *r, proxy_server_conf *sconf,
+static const char *requested_name(request_rec *r, int generic,
                                   proxy_worker *w, const char *url, int *from_client)
 {
     proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
@@ -68,7 +68,7 @@ static const char *requested_name(request_rec *r, proxy_server_conf *sconf,
         *from_client = r->hostname != NULL;
         return r->hostname;
     }
-    if (!is_generic_worker(sconf, w) && w->s->hostname_ex[0]) {
+    if (!generic && w->s->hostname_ex[0]) {
         return w->s->hostname_ex;       /* the URL's host is the worker's */
     }
     if (apr_uri_parse(r->pool, url, &uri) == APR_SUCCESS) {
@@ -85,6 +85,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     pr_request_ctx *ctx;
     pr_verdict v = { PR_REASON_PLAINTEXT, 0, 0 };
     pr_outcome o;
+    int generic = is_generic_worker(sconf, worker);
 
     (void)proxyhost;
     (void)proxyport;
@@ -100,10 +101,8 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     ctx->pol = pr_policy_for(r->server, worker, balancer_url, url);
     ctx->seq = apr_atomic_inc32(&request_seq) + 1;
     ctx->balancer_member = worker->balancer != NULL;
-    ctx->backend = is_generic_worker(sconf, worker)
-        ? backend_of_url(r->pool, url)
-        : ap_proxy_worker_name(r->pool, worker);
-    ctx->requested = requested_name(r, sconf, worker, url, &ctx->from_client);
+    ctx->backend = generic ? backend_of_url(r->pool, url) : ap_proxy_worker_name(r->pool, worker);
+    ctx->requested = requested_name(r, generic, worker, url, &ctx->from_client);
     pr_handoff_set(r, ctx);
     if (ctx->pol->policy == PR_POLICY_OFF) {
         return DECLINED;
@@ -120,7 +119,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     }
     /* Static backends were judged at start-up: under enforce they cannot
      * exist, under audit they were logged once there. */
-    if (ctx->pol->policy == PR_POLICY_AUDIT && !is_generic_worker(sconf, worker)) {
+    if (ctx->pol->policy == PR_POLICY_AUDIT && !generic) {
         return DECLINED;
     }
     backend = backend_of_url(r->pool, url);
@@ -265,6 +264,7 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         proxy_balancer *balancers;
         int i, j;
 
+        pr_resolve_server(s);
         if (!sconf) {
             continue;
         }

@@ -174,12 +174,18 @@ const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
                                  const char *balancer_url, const char *url)
 {
     struct { server_rec *s; unsigned short n; unsigned short order[MAX_SECTIONS]; } key;
+    const pr_dir_conf *vc = s->lookup_defaults
+                          ? ap_get_module_config(s->lookup_defaults, &proxy_reencrypt_module) : NULL;
     const pr_resolved *r;
     apr_size_t klen;
     int n;
 
     (void)w;
-    memset(&key, 0, sizeof(key));
+    if (vc && vc->alone) {
+        return vc->alone;           /* no section of ours: the vhost's own */
+    }
+    /* No memset: the key is s, n and order[0..n-1] (no padding before
+     * order[]), and only those klen bytes are hashed and compared. */
     n = applicable(s, balancer_url, url, key.order);
     if (n < 0) {
         /* Cannot happen with a sane configuration; stay correct anyway,
@@ -216,6 +222,30 @@ const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
     apr_thread_mutex_unlock(child_mutex);
 #endif
     return r;
+}
+
+void pr_resolve_server(server_rec *s)
+{
+    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
+    pr_dir_conf *vc = s->lookup_defaults
+                    ? ap_get_module_config(s->lookup_defaults, &proxy_reencrypt_module) : NULL;
+    ap_conf_vector_t **sec;
+    int i;
+
+    if (!vc) {
+        return;
+    }
+    vc->alone = NULL;
+    if (sconf && sconf->sec_proxy) {
+        sec = (ap_conf_vector_t **)sconf->sec_proxy->elts;
+        for (i = 0; i < sconf->sec_proxy->nelts; ++i) {
+            const pr_dir_conf *mine = ap_get_module_config(sec[i], &proxy_reencrypt_module);
+            if (mine && pr_conf_sets_any(mine)) {
+                return;
+            }
+        }
+    }
+    vc->alone = pr_policy_for(s, NULL, NULL, NULL);
 }
 
 const pr_resolved *pr_policy_for_worker(server_rec *s, proxy_worker *w)

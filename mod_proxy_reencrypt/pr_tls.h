@@ -33,6 +33,11 @@ typedef struct {
     conn_rec *c;
     request_rec *r;                 /* the request opening it; handshake only */
     apr_uint32_t noted;             /* last request (sequence) given the notes */
+    apr_uint32_t served;            /* last request the reuse check let in */
+    const char *days_note;          /* days_left as text (days_noted) */
+    long days_noted;
+    ap_filter_t *reuse_f;           /* the reuse check's input filter ... */
+    int reuse_in;                   /* ... is in c->input_filters */
     const pr_resolved *pol;         /* the scope it was opened for (interned) */
     proxy_worker *worker;
     const char *backend;

@@ -20,11 +20,18 @@
  * certificate, PROXY header), the filter answers that read with an
  * error: mod_proxy then closes it and opens a fresh one for this
  * request. A mismatching connection is never used and never costs the
- * client an error.
+ * client an error. The check is the filter's only job, and the response
+ * is read line by line through every input filter: the output filter
+ * takes it out of the chain when the request is written (after the
+ * check), and mod_proxy's release of the connection to its pool (which
+ * binds mod_ssl's configuration again, ap_proxy_ssl_engine) puts the
+ * same filter back, where ap_add_input_filter() would, for the next
+ * request's check. Nothing is allocated per request.
  */
 #include "pr_tls.h"
 #include "pr_reload.h"
 
+#include "http_ssl.h"
 #include "util_filter.h"
 
 #define GUARD_OUT "PROXY_REENCRYPT_GUARD"
@@ -58,16 +65,45 @@ static apr_status_t reuse_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     const pr_request_ctx *rc;
 
     if (mode == AP_MODE_SPECULATIVE && pc->done && (rc = pr_current_request()) != NULL
-        && rc->seq != pc->noted && !may_serve(pc, rc)) {
-        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, f->c, PRE(1012)
-                      "the pooled connection to %s was opened for another scope "
-                      "(policy, SNI, names, client certificate, PROXY header or trust "
-                      "files reloaded since): "
-                      "a fresh one is used", pc->backend);
-        f->c->keepalive = AP_CONN_CLOSE;
-        return APR_ECONNABORTED;
+        && rc->seq != pc->noted) {
+        if (!may_serve(pc, rc)) {
+            ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, f->c, PRE(1012)
+                          "the pooled connection to %s was opened for another scope "
+                          "(policy, SNI, names, client certificate, PROXY header or trust "
+                          "files reloaded since): "
+                          "a fresh one is used", pc->backend);
+            f->c->keepalive = AP_CONN_CLOSE;
+            return APR_ECONNABORTED;
+        }
+        pc->served = rc->seq;       /* the output filter need not ask again */
     }
     return ap_get_brigade(f->next, bb, mode, block, readbytes);
+}
+
+/* Put the reuse filter back where ap_add_input_filter() puts a
+ * connection filter: before the first one of a higher type. */
+static void reuse_in(pr_conn *pc)
+{
+    ap_filter_t *f = pc->reuse_f, **at = &pc->c->input_filters;
+
+    while (*at && (*at)->frec->ftype <= f->frec->ftype && (*at)->r == f->r) {
+        at = &(*at)->next;
+    }
+    f->next = *at;
+    *at = f;
+    pc->reuse_in = 1;
+}
+
+/* From ssl_bind_outgoing (pr_handoff.c): mod_proxy binds a pooled
+ * connection again when it releases it (and when it reuses it, after
+ * the check). */
+void pr_guard_rearm(void *conn_ctx, int enable)
+{
+    pr_conn *pc = conn_ctx;
+
+    if (enable && pc->reuse_f && !pc->reuse_in && !pc->c->aborted) {
+        reuse_in(pc);
+    }
 }
 
 static void conclude_failure(pr_conn *pc, conn_rec *c)
@@ -109,11 +145,16 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_status_t rv;
     const char *note;
 
+    if (pc->reuse_in) {
+        /* Writing a request: the connection was checked, if at all. */
+        ap_remove_input_filter(pc->reuse_f);
+        pc->reuse_in = 0;
+    }
     if (pc->done && (rc = pr_current_request()) != NULL && rc->seq != pc->noted) {
         /* A later request on this pooled connection. mod_proxy checked it
          * first (reuse_filter); a path that does not (mod_proxy_http2)
          * still never sends a request over a connection of another scope. */
-        if (!may_serve(pc, rc)) {
+        if (rc->seq != pc->served && !may_serve(pc, rc)) {
             c->aborted = 1;
             apr_brigade_cleanup(bb);
             return APR_ECONNABORTED;
@@ -124,9 +165,8 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         pc->noted = rc->seq;
     }
     rv = ap_pass_brigade(f->next, bb);
-    note = apr_table_get(c->notes, "SSL_connect_rv");
-    if (!note || pc->done) {
-        return rv;                  /* handshake not run yet, or long done */
+    if (pc->done || (note = apr_table_get(c->notes, "SSL_connect_rv")) == NULL) {
+        return rv;                  /* handshake long done, or not run yet */
     }
     pc->done = 1;
     if (pc->pol->policy != PR_POLICY_OFF) {
@@ -144,7 +184,8 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 void pr_guard_add(pr_conn *pc)
 {
     ap_add_output_filter(GUARD_OUT, pc, NULL, pc->c);
-    ap_add_input_filter(GUARD_IN, pc, NULL, pc->c);
+    pc->reuse_f = ap_add_input_filter(GUARD_IN, pc, NULL, pc->c);
+    pc->reuse_in = 1;
 }
 
 void pr_guard_register(void)

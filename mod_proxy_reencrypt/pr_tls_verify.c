@@ -70,16 +70,26 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
 void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
 {
     const pr_outcome *o = &pc->outcome;
+    /* The notes' names share APR's table checksum (their first four
+     * letters), so each setn compares its name with every note set
+     * before it. The first time for a request (the usual case) they are
+     * added; a retry of the request on another backend replaces them. */
+    void (*put)(apr_table_t *, const char *, const char *) =
+        apr_table_get(r->notes, "REENCRYPT_BACKEND") ? apr_table_setn : apr_table_addn;
 
-    apr_table_setn(r->notes, "REENCRYPT_BACKEND", pc->backend);
-    apr_table_setn(r->notes, "REENCRYPT_VERDICT", o->kind == PR_VERDICT_REFUSED ? "refused"
-                   : o->kind == PR_VERDICT_AUDIT ? "audit" : "ok");
-    apr_table_setn(r->notes, "REENCRYPT_REASON",
-                   pc->verdict.reason == PR_REASON_NONE ? "-" : pr_reason_name(pc->verdict.reason));
-    apr_table_setn(r->notes, "REENCRYPT_DAYS_LEFT",
-                   pc->cert.subject[0] ? apr_ltoa(r->pool, pc->days_left) : "-");
-    apr_table_setn(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
-    apr_table_setn(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
+    put(r->notes, "REENCRYPT_BACKEND", pc->backend);
+    put(r->notes, "REENCRYPT_VERDICT", o->kind == PR_VERDICT_REFUSED ? "refused"
+        : o->kind == PR_VERDICT_AUDIT ? "audit" : "ok");
+    put(r->notes, "REENCRYPT_REASON",
+        pc->verdict.reason == PR_REASON_NONE ? "-" : pr_reason_name(pc->verdict.reason));
+    if (pc->cert.subject[0] && (!pc->days_note || pc->days_noted != pc->days_left)) {
+        /* once per connection (not per request): its certificate's days */
+        pc->days_note = apr_ltoa(pc->c->pool, pc->days_left);
+        pc->days_noted = pc->days_left;
+    }
+    put(r->notes, "REENCRYPT_DAYS_LEFT", pc->cert.subject[0] ? pc->days_note : "-");
+    put(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
+    put(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
     pc->noted = seq;
 }
 

@@ -423,8 +423,30 @@ static void test_validators(void)
     is_int(pr_proto_valid("h_ttp", 5), 0, "proto underscore");
 }
 
+/* The first-letter filter callers apply before pr_fwd_in_family(): it
+ * never drops a name of the family, in any spelling. */
+static void test_family_initial(void)
+{
+    static const char *const fam[] = {
+        "X-Forwarded", "X-Forwarded-For", "x_forwarded_proto", "Forwarded", "X-Real-IP",
+        "X-Client-IP", "client_ip", "True-Client-IP", "X-Cluster-Client-IP",
+        "CF-Connecting-IP", "fastly-client-ip", "X-Original-Forwarded-For",
+        "FRONT-END-HTTPS", "X-Url-Scheme",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+        is_int(pr_fwd_in_family(fam[i], strlen(fam[i])), 1, fam[i]);
+        is_int(pr_fwd_family_initial((unsigned char)fam[i][0]), 1, fam[i]);
+    }
+    is_int(pr_fwd_family_initial('H'), 0, "Host is skipped by its first letter");
+    is_int(pr_fwd_family_initial('a'), 0, "accept is skipped by its first letter");
+    is_int(pr_fwd_family_initial('U'), 0, "User-Agent is skipped by its first letter");
+}
+
 int main(void)
 {
+    test_family_initial();
     test_ip_literal();
     test_xff();
     test_fwd_parse();
