@@ -19,7 +19,11 @@ Definitions (RELIABILITY.md repeats them):
   restart: the requests whose [begin, end] holds the restart, and on the
   client side a keep-alive connection closed by the restart while idle
   (within 5 s after it: the client sent the next request as the old child
-  closed the connection).
+  closed the connection; shown apart as "idle-closed"). On the client's
+  side, a request cut without an answer at a member fault: its [begin, end]
+  holds the fault, or an AH01102 line for that member (a pooled backend
+  connection broke under the request; httpd then closes the client's
+  connection without an answer so that the client retries).
 - *Beyond in-flight*: every other error. The stall's in-flight errors must
   also end within the handshake bound (+1.5 s).
 - *Violation*: a request logged by a backend while its configuration
