@@ -29,9 +29,10 @@ Definitions (RELIABILITY.md repeats them):
 - *Violation*: a request logged by a backend while its configuration
   served a certificate the policy refuses (unpinned good2, expired).
 - *RSS growth per child*: per generation of children (a graceful restart
-  starts a new one), VmRSS after warm-up (the first sample at least 25 % of
-  the generation's length, and 5 s, after the child appeared) against its
-  last sample in that generation.
+  starts a new one), VmRSS after warm-up (the first sample once the child
+  has served 1,000 requests and at least 25 % of the generation's length
+  after it appeared) against its last sample in that generation. A child
+  that served fewer than 1,000 requests is listed as idle, not judged.
 """
 import argparse, collections, datetime, glob, json, os, re, sys, time
 
@@ -83,6 +84,12 @@ unattributed = collections.Counter()
 beyond_list = []
 
 
+def logtime(s):
+    """an error-log time stamp ("Tue Dec 01 21:34:11.586735 2026", local time) as Unix time"""
+    return time.mktime(datetime.datetime.strptime(s.split(".")[0] + s[-5:], "%a %b %d %H:%M:%S %Y").timetuple()) \
+        + int(s.split(".")[1][:6]) / 1e6
+
+
 def rel(t):
     return "%.1fs" % (t - T0)
 
@@ -114,7 +121,17 @@ def graceful_at(b, e):
     return None
 
 
-bursts = {}        # (pid, member) -> detection time of the current burst
+# PRE1010: the moment a child refused a member, and so put it in error
+refused_at = collections.defaultdict(list)      # (pid, member) -> [time]
+for line in open(os.path.join(W, "front/logs/error.log"), errors="replace"):
+    m = re.match(r"\[(\w+ \w+ \d+ [\d:.]+ \d+)\] \[proxy_reencrypt:error\] \[pid (\d+).*PRE1010: refused backend "
+                 r"https://127\.0\.0\.1:(\d+)", line)
+    if m:
+        refused_at[(m.group(2), member_of_worker.get("https://127.0.0.1:" + m.group(3), m.group(3)))].append(logtime(m.group(1)))
+for v in refused_at.values():
+    v.sort()
+
+detect = {}        # (pid, member) -> when this child put the member in error (current burst)
 for r in errs:
     member = member_of_worker.get(r["worker"], r["worker"])
     if r["uri"].startswith("/slow/"):
@@ -123,11 +140,16 @@ for r in errs:
     dur = r["e"] - r["b"]
     if f is not None:
         key = (r["pid"], member)
-        d = bursts.get(key)
-        if d is not None and r["b"] <= d + SLACK:
-            ok = True                          # in flight when the child met the fault
+        d = detect.get(key)
+        if r["b"] - SLACK <= f["start"] <= r["e"] + SLACK:
+            ok = True                          # in flight at the fault's instant
+        elif d is not None and r["b"] <= d + SLACK:
+            ok = True                          # sent before the child put the member in error
         elif d is None or r["b"] >= d + a.retry - 1:
-            bursts[key] = r["e"]               # first contact, or the probe after retry
+            # first contact, or the probe after retry: the member is in error
+            # from this child's first refusal of it on
+            later = [t for t in refused_at.get(key, ()) if t >= r["b"] - SLACK]
+            detect[key] = later[0] if later else r["e"]
             f["bursts"] += 1
             ok = True
         else:
@@ -166,8 +188,7 @@ broke = []         # (time, member)
 for line in open(os.path.join(W, "front/logs/error.log"), errors="replace"):
     m = re.match(r"\[(\w+ \w+ \d+ [\d:.]+ \d+)\].*AH01102: .* remote server 127\.0\.0\.1:(\d+)", line)
     if m:
-        t = time.mktime(datetime.datetime.strptime(m.group(1), "%a %b %d %H:%M:%S.%f %Y").timetuple()) \
-            + int(m.group(1).split(".")[1][:6]) / 1e6
+        t = logtime(m.group(1))
         broke.append((t, member_of_worker.get("https://127.0.0.1:" + m.group(2), m.group(2))))
 cl_err = collections.Counter()
 for name, rows in client.items():
@@ -241,6 +262,16 @@ for line in open(os.path.join(W, "rss.log")):
     kind[f[1]] = f[2]
 bounds = [T0] + gracefuls + [T_END]
 gens = []
+# warm-up: a child is judged from its first sample after it served WARM_REQ
+# requests (and 25 % of the generation); one that never did is listed idle
+WARM_REQ = 1000
+served_by = collections.defaultdict(list)
+for r in front:
+    served_by[r["pid"]].append(r["e"])
+for v in served_by.values():
+    v.sort()
+idle = []
+event_times = [t for t, n, _ in events if n not in ("start", "end")]
 for i in range(len(bounds) - 1):
     g0, g1 = bounds[i], bounds[i + 1]
     length = g1 - g0
@@ -251,14 +282,24 @@ for i in range(len(bounds) - 1):
         first = ss[0][0]
         if not (g0 - 1 <= first < g1 - 1) or (i > 0 and first < g0):
             continue                          # a child of another generation
+        served = served_by.get(pid, [])
         warm_t = first + max(5.0, 0.25 * length)
+        if len(served) < WARM_REQ:
+            idle.append((i, pid, len(served), ss[-1][1]))
+            continue                          # (almost) no traffic: not judged
+        warm_t = max(warm_t, served[WARM_REQ - 1])
         life = [s for s in ss if s[0] <= g1]
         warm = [s for s in life if s[0] >= warm_t]
         if len(warm) < 2:
             continue
         start, end = warm[0], warm[-1]
         mid = min(warm, key=lambda s: abs(s[0] - (start[0] + end[0]) / 2))
-        rows.append(dict(pid=pid, start=start[1], mid=mid[1], end=end[1],
+        # growth between samples with no fault event, graceful restart or
+        # slow-window start near them: a per-request leak shows there too,
+        # a high-water mark reached at a fault (more threads busy at once) does not
+        steady = sum(max(0, y[1] - x[1]) for x, y in zip(warm, warm[1:])
+                     if not any(x[0] - 5 <= t <= y[0] + 1 for t in event_times))
+        rows.append(dict(pid=pid, start=start[1], mid=mid[1], end=end[1], served=len(served), steady=steady,
                          growth=100.0 * (end[1] - start[1]) / start[1],
                          span=end[0] - start[0]))
     gens.append(dict(i=i, t0=g0 - T0, t1=g1 - T0, children=rows))
@@ -341,10 +382,17 @@ P("child RSS (kB, VmRSS) per generation (a graceful restart starts one), after w
 for g in gens:
     cs = g["children"]
     P("  generation %d (%.0f-%.0f s): %s" % (g["i"], g["t0"], g["t1"], "; ".join(
-        "pid %s %d/%d/%d (%+.1f%% over %.0f s)" % (c["pid"], c["start"], c["mid"], c["end"], c["growth"], c["span"]) for c in cs) or "no child measured"))
+        "pid %s %d/%d/%d (%+.1f%% over %.0f s, %d requests; %d kB of it away from faults)" % (
+            c["pid"], c["start"], c["mid"], c["end"], c["growth"], c["span"], c["served"], c["steady"])
+        for c in cs) or "no child measured"))
+    ids = ["pid %s (%d requests, %d kB)" % (pid, n, kb) for gi, pid, n, kb in idle if gi == g["i"]]
+    if ids:
+        P("    idle, not judged (fewer than %d requests): %s" % (WARM_REQ, ", ".join(ids)))
 if parent:
     P("  parent: %d/%d/%d kB (start/middle/end, across %d graceful restarts)" % (parent["start"], parent["mid"], parent["end"], len(gracefuls)))
-P("  largest growth of a child: %s" % ("%.1f%%" % max_growth if max_growth is not None else "n/a"))
+P("  largest growth of a child: %s; largest growth away from faults: %s" % (
+    "%.1f%%" % max_growth if max_growth is not None else "n/a",
+    "%.1f%%" % max(100.0 * c["steady"] / c["start"] for g in gens for c in g["children"]) if all_growth else "n/a"))
 P("")
 P("refusals counted by the status page: %d (%s); status counts kept across graceful restarts: %s" % (
     n_refusals, ", ".join("%s %d" % (k, v) for k, v in sorted(refusals.items()) if v) or "none", "yes" if counts_kept else "NO"))
