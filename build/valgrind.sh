@@ -7,10 +7,13 @@
 # --tool=memcheck apache2 -X` (one process, all threads) through a wrapper
 # given to Apache::Test with -httpd; `apache2 -V/-l/-t/...` calls and the
 # servers some tests start themselves with `-k start` (MPR::Run) go to
-# apache2 directly. A graceful restart (SIGUSR1) re-reads the configuration
-# in that same process. Every valgrind process writes vg.PID.log. By default a subset of
-# t/*.t that goes through every path of the module (list below); arguments
-# replace it. Apache::Test runs on base port VG_PORT (default 33000).
+# apache2 directly. A single process ignores SIGUSR1, so graceful restarts
+# are covered by a second step: a small server of its own (front + two TLS
+# backend vhosts), children under memcheck, traffic around two graceful
+# restarts, then graceful-stop. Every valgrind process writes vg.PID.log.
+# By default a subset of t/*.t that goes through every path of the module
+# (list below); arguments replace it. Apache::Test runs on base port VG_PORT
+# (default 33000), the graceful server on VG_PORT+150..152.
 #
 # Fails (exit 1) on any memcheck error (invalid read/write, use of
 # uninitialised values, invalid free, overlap, ...) in any process, or any
@@ -32,8 +35,8 @@ command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed
 #    name-mismatch, depth, pin-mismatch, revoked, protocol, plaintext,
 #    no-certificate/handshake (identity_protocol), client certificate;
 #  audit; pins; names and SNI; sessions and resumption; forwarded headers;
-#  status page (HTML, JSON, Prometheus, ?auto) and its counts across a
-#  graceful restart; streams (passthrough, tls, bad input); OCSP and CRLs;
+#  status page (HTML, JSON, Prometheus, ?auto, DUMP_REENCRYPT); streams
+#  (passthrough, tls, bad input); OCSP and CRLs;
 #  health checks; pooled connections of other scopes; balancer.
 TESTS=${*:-t/expired.t t/notyet.t t/expiring.t t/untrusted.t t/name_mismatch.t t/depth.t
   t/pin.t t/revoked.t t/identity_protocol.t t/identity_clientcert.t t/identity_proxyproto.t
