@@ -13,7 +13,7 @@
 # restarts, then graceful-stop. Every valgrind process writes vg.PID.log.
 # By default a subset of t/*.t that goes through every path of the module
 # (list below); arguments replace it. Apache::Test runs on base port VG_PORT
-# (default 33000), the graceful server on VG_PORT+150..152.
+# (default 33400; build/soak.sh uses 33000-33065), the graceful server on VG_PORT+150..152.
 #
 # Fails (exit 1) on any memcheck error (invalid read/write, use of
 # uninitialised values, invalid free, overlap, ...) in any process, or any
@@ -71,7 +71,7 @@ chmod 755 "$VG/apache2-vg"
 
 echo "valgrind.sh: work dir $VG; tests: $TESTS" >&2
 export APACHE_TEST_STARTUP_TIMEOUT=900
-MPR_DEB=0 MPR_AT_ARGS="-port ${VG_PORT:-33000} -httpd $VG/apache2-vg $TESTS" \
+MPR_DEB=0 MPR_AT_ARGS="-port ${VG_PORT:-33400} -httpd $VG/apache2-vg $TESTS" \
     bash "$HERE/build/run-tests.sh" >"$VG/run-tests.log" 2>&1
 test_rc=$?
 # the processes write their reports (leak check) as they exit: wait for them
@@ -89,7 +89,7 @@ grep -E '^not ok|Failed|Dubious' "$VG/run-tests.log" | head -30
 # every child exit by itself (SIGTERM would SIGKILL them after 3 s, before
 # their leak check).
 G=$VG/graceful
-GP=$(( ${VG_PORT:-33000} + 150 ))
+GP=$(( ${VG_PORT:-33400} + 150 ))
 MODDIR=$(apxs -q LIBEXECDIR)
 PKI=$HERE/t/pki
 mkdir -p "$G/htdocs" && echo "backend" >"$G/htdocs/index.html" && chmod -R a+rX "$G"
