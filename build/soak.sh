@@ -31,7 +31,9 @@
 #   slow      /slow/: a backend that dribbles a 24 KB body at 8 KB/s,
 #             4 clients for 70 s (350 s)
 #   graceful  `apache2 -k graceful` every 120 s
-# Afterwards build/soak/analyze.py prints the figures and the targets; the
+# SOAK_GRACEFUL=0 leaves the graceful restarts out: the children then live
+# the whole run, which shows whether their RSS levels off (a high-water
+# mark) or keeps growing (a leak). Afterwards build/soak/analyze.py prints the figures and the targets; the
 # exit status is non-zero when one is missed.
 set -euo pipefail
 
@@ -274,7 +276,7 @@ SCHED=$W/schedule
     echo "460 rot_start"; echo "500 rot_end"
     echo "510 exp_start"; echo "540 exp_end"
     echo "550 stall_start"; echo "590 stall_end"
-    for g in 120 240 360 480; do echo "$g graceful"; done
+    [ "${SOAK_GRACEFUL:-1}" = 0 ] || for g in 120 240 360 480; do echo "$g graceful"; done
 } | awk -v s="$SECS" '{printf "%d %s\n", $1 * s * 1000 / 600, $2}' | sort -n >"$SCHED"
 SLOW_SECS=$((70 * SECS / 600))
 
