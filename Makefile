@@ -8,6 +8,9 @@
 #   make demo     install what is needed, build, show the policy at work
 #   make httpd-tests HTTPD_TESTS=/path/to/httpd-tests
 #                 Apache's own suite, stock vs module under audit (by hand)
+#   make soak [SOAK_SECONDS=600]
+#                 soak with faults on a timer (by hand, as root; RELIABILITY.md)
+#   make valgrind the test server under memcheck (by hand, as root; RELIABILITY.md)
 APXS    ?= apxs
 CC      ?= gcc
 SRC_DIR  = mod_proxy_reencrypt
@@ -20,7 +23,7 @@ SO       = $(SRC_DIR)/.libs/mod_proxy_reencrypt.so
 VERSION := $(shell sed -n 's/^\#define PR_VERSION "\(.*\)"/\1/p' $(SRC_DIR)/pr_version.h)
 DEB      = libapache2-mod-proxy-reencrypt
 
-.PHONY: all install test demo unit clean deps check deb httpd-tests
+.PHONY: all install test demo unit clean deps check deb httpd-tests soak valgrind
 
 all: $(SO)
 
@@ -71,6 +74,14 @@ demo: deps
 httpd-tests:
 	@test -n "$(HTTPD_TESTS)" || { echo "usage: make httpd-tests HTTPD_TESTS=/path/to/httpd-tests"; exit 2; }
 	bash build/httpd-tests.sh "$(HTTPD_TESTS)"
+
+# Reliability (RELIABILITY.md), by hand, never in CI: `make test` calls neither.
+SOAK_SECONDS ?= 600
+soak: $(SO)
+	SOAK_SECONDS=$(SOAK_SECONDS) bash build/soak.sh
+
+valgrind: $(SO)
+	bash build/valgrind.sh
 
 clean:
 	rm -rf $(SRC_DIR)/.libs $(SRC_DIR)/*.la $(SRC_DIR)/*.lo $(SRC_DIR)/*.slo $(SRC_DIR)/*.o build/out
