@@ -52,7 +52,8 @@
 #               certificate from client-ca.crt); logs DIR/logs/NAME.log
 # Reliability suite (t/reliability_*.t):
 #   long12      nginx, a chain of 12 intermediates (build/pki.sh long12)
-#   bigcert     nginx, a leaf with 8000 SANs: a Certificate message over 100 KB
+#   bigcert     nginx, a leaf with 8000 SANs (pki.sh many-sans-8000): a Certificate
+#               message over 100 KB
 #   rel_stall, rel_stall2, rel_stall_hc
 #               accept TCP and never answer the ClientHello
 #               (build/hostile_backend.pl stall); one per test, so that
@@ -132,7 +133,7 @@ start)
             cert=$n
             case $n in sni) cert=good ;; sniip) cert=iponly ;; id_h2exp) cert=expired ;; id_*|ka5_*) cert=good ;;
                  ocsp_revoked*) cert=revoked ;; ocsp_*) cert=good ;;
-                 st_a) cert=st-a ;; st_b) cert=st-b ;; esac
+                 st_a) cert=st-a ;; st_b) cert=st-b ;; bigcert) cert=many-sans-8000 ;; esac
             listen=ssl
             case $n in id_pp|st_*) listen="ssl proxy_protocol" ;; id_h2|id_h2exp) listen="ssl http2" ;; esac
             fmt=mpr

@@ -10,6 +10,7 @@ package MPR::Private;
 #   my $n = MPR::Private::nginx(servers => [[name, cert_chain, key], ...]);
 #   $n->{port}{name}; $n->stop;
 use strict;
+our @LIVE;                      # servers started (stopped at END)
 use warnings;
 
 use Apache::Test ();
@@ -73,6 +74,7 @@ sub httpd {
     my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
     my $out = `$httpd -f $dir/httpd.conf -k start 2>&1`;
     my $self = bless { dir => $dir, port => $ports[0], ports => \@ports, out => $out }, __PACKAGE__;
+    push @LIVE, $self;
     for (1 .. 100) {
         if (open my $p, '<', "$dir/httpd.pid") {
             my $l = <$p>;
@@ -157,8 +159,15 @@ sub nginx {
     for my $p (values %port) {
         for (1 .. 50) { last if IO::Socket::INET->new("127.0.0.1:$p"); sleep 0.1 }
     }
-    return bless { dir => $dir, port => \%port, out => $out }, 'MPR::Private::Nginx';
+    my $ngx = bless { dir => $dir, port => \%port, out => $out }, 'MPR::Private::Nginx';
+    push @LIVE, $ngx;
+    return $ngx;
 }
+
+# Servers started here are stopped when the test ends, also when it dies
+# (DESTROY alone is not reliable in global destruction): a server left
+# behind would keep its ports and the run's lock.
+END { local $?; $_->stop for grep { defined } @LIVE }
 
 package MPR::Private::Nginx;
 
