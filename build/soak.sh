@@ -178,13 +178,14 @@ ProxyReencryptHandshakeTimeout 3
 EOF
 if "$APACHE2" -t -f "$W/probe.conf" >"$W/probe.out" 2>&1; then
     HT=3 HT_LINE="ProxyReencryptHandshakeTimeout 3"
-    MEMBER_TIMEOUT=30
-    log "ProxyReencryptHandshakeTimeout exists: 3 s"
+    MEMBER_TIMEOUT=    # mod_proxy's own: the members inherit Timeout (60 s)
+    log "ProxyReencryptHandshakeTimeout exists: 3 s; members with mod_proxy's timeout (Timeout 60)"
 else
     MEMBER_TIMEOUT=5
     log "no ProxyReencryptHandshakeTimeout in this build: the stall is bounded by the members' timeout=$MEMBER_TIMEOUT"
 fi
 RETRY=30
+MT=${MEMBER_TIMEOUT:+ timeout=$MEMBER_TIMEOUT}
 PIN=$(cat "$PKI/good.pin")
 cat >"$F/httpd.conf" <<EOF
 ServerRoot $F
@@ -226,17 +227,17 @@ ProxyReencryptCACertificateFile $PKI/root.crt
 ProxyReencryptExpectName localhost
 $HT_LINE
 <Proxy balancer://pool>
-  BalancerMember https://127.0.0.1:$P_STABLE retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_STABLE2 retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_KILL retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_ROT retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_EXP retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_STALL retry=$RETRY timeout=$MEMBER_TIMEOUT
+  BalancerMember https://127.0.0.1:$P_STABLE retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_STABLE2 retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_KILL retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_ROT retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_EXP retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_STALL retry=$RETRY$MT
   ProxySet lbmethod=byrequests
   ProxyReencryptPin $PIN
 </Proxy>
 ProxyPass /b/ balancer://pool/
-ProxyPass /slow/ https://127.0.0.1:$P_SLOW/ timeout=$MEMBER_TIMEOUT
+ProxyPass /slow/ https://127.0.0.1:$P_SLOW/$MT
 <Location /reencrypt-status>
   SetHandler proxy-reencrypt-status
   Require local
