@@ -33,8 +33,8 @@
 #   graceful  `apache2 -k graceful` every 120 s
 # SOAK_GRACEFUL=0 leaves the graceful restarts out: the children then live
 # the whole run, which shows whether their RSS levels off (a high-water
-# mark) or keeps growing (a leak). SOAK_MASSIF=1 (implies SOAK_GRACEFUL=0)
-# runs the front as one process (-X) under valgrind massif: $W/massif.out
+# mark) or keeps growing (a leak). SOAK_CONF: extra lines for the front's configuration (an A/B, e.g.
+# "MaxMemFree 64"). SOAK_MASSIF=1 (implies SOAK_GRACEFUL=0) runs the front as one process (-X) under valgrind massif: $W/massif/massif.out
 # (ms_print) shows whether the heap itself grows. Afterwards build/soak/analyze.py prints the figures and the targets; the
 # exit status is non-zero when one is missed.
 set -euo pipefail
@@ -229,6 +229,7 @@ ProxyReencryptPolicy enforce
 ProxyReencryptCACertificateFile $PKI/root.crt
 ProxyReencryptExpectName localhost
 $HT_LINE
+${SOAK_CONF:-}
 <Proxy balancer://pool>
   BalancerMember https://127.0.0.1:$P_STABLE retry=$RETRY$MT
   BalancerMember https://127.0.0.1:$P_STABLE2 retry=$RETRY$MT
@@ -251,8 +252,9 @@ if [ "${SOAK_MASSIF:-0}" = 1 ]; then
     # one process (-X: all 16 threads, no children) under valgrind massif:
     # the heap (malloc'd bytes, APR pools included) over the run, apart
     # from what the allocator keeps; see RELIABILITY.md, the RSS question
+    mkdir -p "$W/massif" && chmod 777 "$W/massif"     # written as nobody
     setsid valgrind --tool=massif --time-unit=ms --max-snapshots=200 \
-        --massif-out-file="$W/massif.out" "$APACHE2" -X -f "$F/httpd.conf" \
+        --massif-out-file="$W/massif/massif.out" "$APACHE2" -X -f "$F/httpd.conf" \
         </dev/null >"$W/massif.err" 2>&1 &
     WAIT_UP=1200
 else
