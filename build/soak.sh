@@ -33,10 +33,13 @@
 #   graceful  `apache2 -k graceful` every 120 s
 # SOAK_GRACEFUL=0 leaves the graceful restarts out: the children then live
 # the whole run, which shows whether their RSS levels off (a high-water
-# mark) or keeps growing (a leak). SOAK_CONF: extra lines for the front's configuration (an A/B, e.g.
-# "MaxMemFree 64"). SOAK_MASSIF=1 (implies SOAK_GRACEFUL=0) runs the front as one process (-X) under valgrind massif: $W/massif/massif.out
-# (ms_print) shows whether the heap itself grows. Afterwards build/soak/analyze.py prints the figures and the targets; the
-# exit status is non-zero when one is missed.
+# mark) or keeps growing (a leak); only such a run judges the RSS target
+# (after warm-up, see RELIABILITY.md). SOAK_CONF: extra lines for the
+# front's configuration (an A/B, e.g. "MaxMemFree 32"). SOAK_MASSIF=1
+# (implies SOAK_GRACEFUL=0) runs the front as one process (-X) under
+# valgrind massif: $W/massif/massif.out (ms_print) shows whether the heap
+# itself grows. Afterwards build/soak/analyze.py prints the figures and the
+# targets; the exit status is non-zero when one is missed.
 set -euo pipefail
 
 SECS=${SOAK_SECONDS:-600}
