@@ -31,8 +31,11 @@ Definitions (RELIABILITY.md repeats them):
 - *RSS growth per child*: per generation of children (a graceful restart
   starts a new one), VmRSS after warm-up (the first sample once the child
   has served 1,000 requests and at least 25 % of the generation's length
-  after it appeared) against its last sample in that generation. A child
-  that served fewer than 1,000 requests is listed as idle, not judged.
+  after it appeared) against its last sample in that generation (shown).
+  A child that served fewer than 1,000 requests is listed as idle.
+- *RSS growth after warm-up* (the target): from a child's first sample once
+  it has met every fault kind and served 1,000 requests to its last one;
+  not judged when no child got there (graceful restarts every 120 s).
 """
 import argparse, collections, datetime, glob, json, os, re, sys, time
 
