@@ -33,11 +33,17 @@
 #   graceful  `apache2 -k graceful` every 120 s
 # SOAK_GRACEFUL=0 leaves the graceful restarts out: the children then live
 # the whole run, which shows whether their RSS levels off (a high-water
-# mark) or keeps growing (a leak). Afterwards build/soak/analyze.py prints the figures and the targets; the
-# exit status is non-zero when one is missed.
+# mark) or keeps growing (a leak); only such a run judges the RSS target
+# (after warm-up, see RELIABILITY.md). SOAK_CONF: extra lines for the
+# front's configuration (an A/B, e.g. "MaxMemFree 32"). SOAK_MASSIF=1
+# (implies SOAK_GRACEFUL=0) runs the front as one process (-X) under
+# valgrind massif: $W/massif/massif.out (ms_print) shows whether the heap
+# itself grows. Afterwards build/soak/analyze.py prints the figures and the
+# targets; the exit status is non-zero when one is missed.
 set -euo pipefail
 
 SECS=${SOAK_SECONDS:-600}
+[ "${SOAK_MASSIF:-0}" = 1 ] && SOAK_GRACEFUL=0
 BASE=${SOAK_PORT:-33000}
 CONNS=${SOAK_CONNS:-16}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -178,13 +184,14 @@ ProxyReencryptHandshakeTimeout 3
 EOF
 if "$APACHE2" -t -f "$W/probe.conf" >"$W/probe.out" 2>&1; then
     HT=3 HT_LINE="ProxyReencryptHandshakeTimeout 3"
-    MEMBER_TIMEOUT=30
-    log "ProxyReencryptHandshakeTimeout exists: 3 s"
+    MEMBER_TIMEOUT=    # mod_proxy's own: the members inherit Timeout (60 s)
+    log "ProxyReencryptHandshakeTimeout exists: 3 s; members with mod_proxy's timeout (Timeout 60)"
 else
     MEMBER_TIMEOUT=5
     log "no ProxyReencryptHandshakeTimeout in this build: the stall is bounded by the members' timeout=$MEMBER_TIMEOUT"
 fi
 RETRY=30
+MT=${MEMBER_TIMEOUT:+ timeout=$MEMBER_TIMEOUT}
 PIN=$(cat "$PKI/good.pin")
 cat >"$F/httpd.conf" <<EOF
 ServerRoot $F
@@ -225,26 +232,39 @@ ProxyReencryptPolicy enforce
 ProxyReencryptCACertificateFile $PKI/root.crt
 ProxyReencryptExpectName localhost
 $HT_LINE
+${SOAK_CONF:-}
 <Proxy balancer://pool>
-  BalancerMember https://127.0.0.1:$P_STABLE retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_STABLE2 retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_KILL retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_ROT retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_EXP retry=$RETRY timeout=$MEMBER_TIMEOUT
-  BalancerMember https://127.0.0.1:$P_STALL retry=$RETRY timeout=$MEMBER_TIMEOUT
+  BalancerMember https://127.0.0.1:$P_STABLE retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_STABLE2 retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_KILL retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_ROT retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_EXP retry=$RETRY$MT
+  BalancerMember https://127.0.0.1:$P_STALL retry=$RETRY$MT
   ProxySet lbmethod=byrequests
   ProxyReencryptPin $PIN
 </Proxy>
 ProxyPass /b/ balancer://pool/
-ProxyPass /slow/ https://127.0.0.1:$P_SLOW/ timeout=$MEMBER_TIMEOUT
+ProxyPass /slow/ https://127.0.0.1:$P_SLOW/$MT
 <Location /reencrypt-status>
   SetHandler proxy-reencrypt-status
   Require local
 </Location>
 EOF
 "$APACHE2" -t -f "$F/httpd.conf" >"$W/configtest.out" 2>&1 || { cat "$W/configtest.out"; exit 1; }
-"$APACHE2" -f "$F/httpd.conf" -k start
-for _ in $(seq 100); do curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$P_FRONT/reencrypt-status" && break; sleep 0.1; done
+if [ "${SOAK_MASSIF:-0}" = 1 ]; then
+    # one process (-X: all 16 threads, no children) under valgrind massif:
+    # the heap (malloc'd bytes, APR pools included) over the run, apart
+    # from what the allocator keeps; see RELIABILITY.md, the RSS question
+    mkdir -p "$W/massif" && chmod 777 "$W/massif"     # written as nobody
+    setsid valgrind --tool=massif --time-unit=ms --max-snapshots=200 \
+        --massif-out-file="$W/massif/massif.out" "$APACHE2" -X -f "$F/httpd.conf" \
+        </dev/null >"$W/massif.err" 2>&1 &
+    WAIT_UP=1200
+else
+    "$APACHE2" -f "$F/httpd.conf" -k start
+    WAIT_UP=100
+fi
+for _ in $(seq $WAIT_UP); do [ -s "$F/httpd.pid" ] || { sleep 0.1; continue; }; curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$P_FRONT/reencrypt-status" && break; sleep 0.1; done
 FRONT_PID=$(cat "$F/httpd.pid")
 log "front up (pid $FRONT_PID, port $P_FRONT), module at $REV"
 prom() { curl -s --max-time 10 "http://127.0.0.1:$P_FRONT/reencrypt-status?prometheus" >"$W/prom-$1.txt" || true; }
@@ -319,7 +339,8 @@ echo "$(now_ms) end - -" >>"$W/events.log"
 sleep 2
 prom end
 # state of the front at the end: every child alive, no crash
-"$APACHE2" -f "$F/httpd.conf" -k graceful-stop
+# (-X under massif: SIGTERM, the process writes its profile as it exits)
+"$APACHE2" -f "$F/httpd.conf" -k "$([ "${SOAK_MASSIF:-0}" = 1 ] && echo stop || echo graceful-stop)"
 for _ in $(seq 150); do kill -0 "$FRONT_PID" 2>/dev/null || break; sleep 0.2; done
 for d in "${NGX[@]}"; do ngx_stop "$d"; done
 [ -s "$W/stall.pid" ] && kill "$(cat "$W/stall.pid")" 2>/dev/null

@@ -37,7 +37,10 @@ command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed
 #  audit; pins; names and SNI; sessions and resumption; forwarded headers;
 #  status page (HTML, JSON, Prometheus, ?auto, DUMP_REENCRYPT); streams
 #  (passthrough, tls, bad input); OCSP and CRLs;
-#  health checks; pooled connections of other scopes; balancer.
+#  health checks; pooled connections of other scopes; balancer; issue 12:
+#    broken backends (reason detail), handshake timeout on a stalled
+#    backend, log rate limit, certificate chain bounds (many SANs), the
+#    handshake timeout in the dump, CRL and CA reload.
 TESTS=${*:-t/expired.t t/notyet.t t/expiring.t t/untrusted.t t/name_mismatch.t t/depth.t
   t/pin.t t/revoked.t t/identity_protocol.t t/identity_clientcert.t t/identity_proxyproto.t
   t/plaintext_dynamic.t t/good.t t/policy_audit.t t/policy_audit_wire.t t/identity_pins.t
@@ -45,7 +48,8 @@ TESTS=${*:-t/expired.t t/notyet.t t/expiring.t t/untrusted.t t/name_mismatch.t t
   t/forwarded_modes.t t/forwarded_trusted.t t/status_page.t t/status_prom.t
   t/status_auto_escape.t t/status_dump.t t/stream_passthrough.t t/stream_tls.t
   t/stream_bad.t t/revocation_ocsp.t t/revocation_crl.t t/policy_hcheck.t t/policy_pool.t
-  t/balancer.t}
+  t/balancer.t t/reliability_backends.t t/reliability_stall.t t/reliability_log.t
+  t/reliability_mem.t t/reliability_dump.t t/revocation_reload.t t/revocation_reload_ca.t}
 TESTS=$(echo $TESTS)
 
 VG=$(mktemp -d /tmp/mpr-vg.XXXXXX)
