@@ -404,26 +404,33 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     out->malformed = (xc.malformed ? 1u << PR_HDR_X_FORWARDED_FOR : 0)
         | (fc.malformed ? 1u << PR_HDR_FORWARDED : 0);
     out->real_ip = primary->client;
-    /* A trusted proxy that sent no chain may still name the client. */
-    if (primary == &xc && !xc.present && !fc.present
-        && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid, &out->invalid)) != NULL) {
-        out->real_ip = v;
-    }
     out->xff = xc.addrs ? join_list(p, xc.addrs, xc.addrs->nelts) : c->client_ip;
-
-    /* X-Forwarded-Proto, -Host, -Port: the nearest trusted hop's value
-     * (the last element) when valid, else this hop's own. */
-    out->proto = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid, &out->invalid))
-        ? v : own_proto;
+    out->proto = own_proto;
     out->host = apr_table_get(r->headers_in, "Host");
     if (!out->host) {
         out->host = r->hostname ? r->hostname : r->server->server_hostname;
     }
-    if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid, &out->invalid)) != NULL) {
-        out->host = v;
+    if (in.trusted) {
+        /* A trusted proxy that sent no chain may still name the client. */
+        if (primary == &xc && !xc.present && !fc.present
+            && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid, &out->invalid)) != NULL) {
+            out->real_ip = v;
+        }
+        /* X-Forwarded-Proto, -Host, -Port: the nearest trusted hop's
+         * value (the last element) when valid, else this hop's own. */
+        if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid,
+                              &out->invalid)) != NULL) {
+            out->proto = v;
+        }
+        if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid,
+                              &out->invalid)) != NULL) {
+            out->host = v;
+        }
+        out->port = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid, &out->invalid);
     }
-    out->port = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid, &out->invalid))
-        ? v : apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
+    if (!out->port) {
+        out->port = apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
+    }
 
     if (out->mode == PR_FWD_MODE_RFC7239 || out->mode == PR_FWD_MODE_BOTH) {
         if (!fc.addrs) {
