@@ -167,8 +167,7 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
     }
     ap_rputs("\n  ],\n  \"forwarded\": ", r);
     pr_st_fwd_out_json(r, pg);
-    ap_rputs("\n}\n", r);
-    ap_rputs("\n  ],\n", r);
+    ap_rputs(",\n", r);
     pr_st_trust_json(r);
     ap_rputs("}\n", r);
 }
