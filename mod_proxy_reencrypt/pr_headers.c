@@ -202,6 +202,7 @@ static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, ch
     int stop = PR_WALK_START, n, i;
 
     ch->present = v != NULL;
+    ch->malformed = 0;
     if (!v) {
         /* No such header: the chain is the peer. */
         ch->client = c->client_ip;
@@ -226,7 +227,7 @@ static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, ch
     }
     ch->client = n > 0 ? APR_ARRAY_IDX(ch->addrs, 0, const char *) : c->client_ip;
     APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
-    ch->malformed = v && stop == PR_WALK_MALFORMED;
+    ch->malformed = stop == PR_WALK_MALFORMED;
     if (ch->malformed) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1030)
                       "%s from trusted proxy %s: the walk stopped at a malformed "
