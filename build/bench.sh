@@ -591,7 +591,9 @@ CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce
         nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
 # BENCH_CG_SET="enforce:full13 enforce-staple:full13 ...": only these (a
 # partial run; enforce-staple = enforce + ProxyReencryptOCSP staple, the
-# backend stapling a good response: BENCHMARKS.md "OCSP staple cost")
+# backend stapling a good response: BENCHMARKS.md "OCSP staple cost";
+# stock-hdr = stock + mod_headers sending the module's xff header set:
+# BENCHMARKS.md "Pooled keep-alive, issues 9 and 10")
 CG_SET=${BENCH_CG_SET:-$CG_SET}
 has cg && for fm in $CG_SET; do
   f=${fm%%:*} mode=${fm#*:}
