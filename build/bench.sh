@@ -162,7 +162,7 @@ http {
   client_body_temp_path $B/tmp/body; proxy_temp_path $B/tmp/proxy;
   fastcgi_temp_path $B/tmp/fcgi; uwsgi_temp_path $B/tmp/uwsgi; scgi_temp_path $B/tmp/scgi;
   default_type text/plain;
-  log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri \$connection';
+  log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri xfp=\$http_x_forwarded_proto xfport=\$http_x_forwarded_port xri=\$http_x_real_ip xff=\$http_x_forwarded_for xfh=\$http_x_forwarded_host \$connection';
   keepalive_timeout 65;
   keepalive_requests 1000000;
   ssl_certificate $PKI/good-chain.crt;
@@ -218,7 +218,7 @@ apache_conf() {
   local d=$1 port=$2 kind=$3 mod= ssl= reuse_n=" disablereuse=On addressttl=300"
   mkdir -p "$d/logs"
   case $kind in
-    stock|cg-stock)
+    stock|cg-stock|cg-stock-hdr)
       ssl="SSLProxyEngine on
   SSLProxyVerify require
   SSLProxyVerifyDepth 4
@@ -241,6 +241,16 @@ apache_conf() {
   ProxyReencryptSessionCache off" ;;
     cg-enforce-nofwd) ssl="$ssl
   ProxyReencryptForwarded off" ;;
+    cg-stock-hdr)
+      # issue 10's fair row: stock sending the module's xff header set
+      # (ProxyAddHeaders gives X-Forwarded-For/-Host/-Server; mod_headers
+      # the other three, with the values the module sends on this plain-HTTP
+      # front: proto http, the front's port, the client address)
+      mod="LoadModule headers_module $MODDIR/mod_headers.so"
+      ssl="$ssl
+  RequestHeader set X-Forwarded-Proto http
+  RequestHeader set X-Forwarded-Port $port
+  RequestHeader set X-Real-IP \"%{REMOTE_ADDR}s\"" ;;
     cg-enforce-staple) ssl="$ssl
   ProxyReencryptOCSP staple" ;;
     cg-enforce-staple-full) ssl="$ssl
@@ -528,7 +538,7 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
         valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
           "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 & ;;
-    enforce-nofwd|enforce-staple)
+    enforce-nofwd|enforce-staple|stock-hdr)
       kind=cg-$f
       [ "$f" = enforce-staple ] && [ "$mode" = full13 ] && kind=cg-enforce-staple-full
       apache_conf "$d" "$P_CG" "$kind"
@@ -581,7 +591,9 @@ CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce
         nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
 # BENCH_CG_SET="enforce:full13 enforce-staple:full13 ...": only these (a
 # partial run; enforce-staple = enforce + ProxyReencryptOCSP staple, the
-# backend stapling a good response: BENCHMARKS.md "OCSP staple cost")
+# backend stapling a good response: BENCHMARKS.md "OCSP staple cost";
+# stock-hdr = stock + mod_headers sending the module's xff header set:
+# BENCHMARKS.md "Pooled keep-alive, issues 9 and 10")
 CG_SET=${BENCH_CG_SET:-$CG_SET}
 has cg && for fm in $CG_SET; do
   f=${fm%%:*} mode=${fm#*:}
@@ -589,7 +601,7 @@ has cg && for fm in $CG_SET; do
   CG_IR[$f.$mode]=$(( (full - zero) / CG_N ))
   CG_CODES[$f.$mode]=$(cat "$W/cg-$f-$mode-$CG_N/codes")
   log "callgrind $f $mode: $full Ir with $CG_N requests (${CG_CODES[$f.$mode]}), $zero Ir with 0: ${CG_IR[$f.$mode]} Ir/request"
-  case $f in stock|enforce*)
+  case $f in stock*|enforce*)
     callgrind_annotate --inclusive=yes "$W/cg-$f-$mode-$CG_N/cg.out" 2>/dev/null \
       | grep -E ' (pr_|proxy_reencrypt|ssl_hook|X509_verify_cert|SSL_do_handshake|ssl_io|EVP_PKEY_keygen)' \
       | head -30 >"$W/cg-$f-$mode.top.txt" || true ;;

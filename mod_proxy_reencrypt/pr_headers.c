@@ -375,9 +375,18 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
         fc = xc;
         primary = &xc;
     }
+    else if (!in.trusted || (!in.val[PR_HDR_X_FORWARDED_FOR] && !in.val[PR_HDR_FORWARDED])) {
+        /* No chain from a trusted proxy (the usual case): the client is
+         * the peer, no walk and no arrays (the Forwarded modes make the
+         * one-address chain below). */
+        memset(&xc, 0, sizeof(xc));
+        xc.client = c->client_ip;
+        fc = xc;
+        primary = &xc;
+    }
     else {
-        walk(r, in.trusted ? in.val[PR_HDR_X_FORWARDED_FOR] : NULL, 0, &tb, &xc);
-        walk(r, in.trusted ? in.val[PR_HDR_FORWARDED] : NULL, 1, &tb, &fc);
+        walk(r, in.val[PR_HDR_X_FORWARDED_FOR], 0, &tb, &xc);
+        walk(r, in.val[PR_HDR_FORWARDED], 1, &tb, &fc);
         if (out->mode == PR_FWD_MODE_RFC7239) {
             primary = fc.present || !xc.present ? &fc : &xc;
         }
@@ -396,28 +405,39 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     out->malformed = (xc.malformed ? 1u << PR_HDR_X_FORWARDED_FOR : 0)
         | (fc.malformed ? 1u << PR_HDR_FORWARDED : 0);
     out->real_ip = primary->client;
-    /* A trusted proxy that sent no chain may still name the client. */
-    if (primary == &xc && !xc.present && !fc.present
-        && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid, &out->invalid)) != NULL) {
-        out->real_ip = v;
-    }
-    out->xff = join_list(p, xc.addrs, xc.addrs->nelts);
-
-    /* X-Forwarded-Proto, -Host, -Port: the nearest trusted hop's value
-     * (the last element) when valid, else this hop's own. */
-    out->proto = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid, &out->invalid))
-        ? v : own_proto;
+    out->xff = xc.addrs ? join_list(p, xc.addrs, xc.addrs->nelts) : c->client_ip;
+    out->proto = own_proto;
     out->host = apr_table_get(r->headers_in, "Host");
     if (!out->host) {
         out->host = r->hostname ? r->hostname : r->server->server_hostname;
     }
-    if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid, &out->invalid)) != NULL) {
-        out->host = v;
+    if (in.trusted) {
+        /* A trusted proxy that sent no chain may still name the client. */
+        if (primary == &xc && !xc.present && !fc.present
+            && (v = trusted_last(p, &in, PR_HDR_X_REAL_IP, ip_valid, &out->invalid)) != NULL) {
+            out->real_ip = v;
+        }
+        /* X-Forwarded-Proto, -Host, -Port: the nearest trusted hop's
+         * value (the last element) when valid, else this hop's own. */
+        if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PROTO, pr_proto_valid,
+                              &out->invalid)) != NULL) {
+            out->proto = v;
+        }
+        if ((v = trusted_last(p, &in, PR_HDR_X_FORWARDED_HOST, pr_host_valid,
+                              &out->invalid)) != NULL) {
+            out->host = v;
+        }
+        out->port = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid, &out->invalid);
     }
-    out->port = (v = trusted_last(p, &in, PR_HDR_X_FORWARDED_PORT, port_valid, &out->invalid))
-        ? v : apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
+    if (!out->port) {
+        out->port = apr_itoa(p, c->local_addr ? c->local_addr->port : 0);
+    }
 
     if (out->mode == PR_FWD_MODE_RFC7239 || out->mode == PR_FWD_MODE_BOTH) {
+        if (!fc.addrs) {
+            fc.addrs = apr_array_make(p, 1, sizeof(const char *));
+            APR_ARRAY_PUSH(fc.addrs, const char *) = c->client_ip;
+        }
         out->forwarded = forwarded_value(r, &fc, own_proto);
     }
 }
