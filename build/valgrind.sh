@@ -189,6 +189,13 @@ grep -E 'AH00052|exit signal' "$G/error.log" && echo "valgrind.sh: a child crash
 
 python3 "$HERE/build/soak/vgreport.py" "$VG/logs"
 rc=$?
+# No figures without the run: a server that never started (a port taken,
+# say) leaves nothing for memcheck to report, which is not a pass.
+at_pass=$(awk '$1 == "apache-test" { n = $2 } END { print n + 0 }' "$VG/run-tests.log")
+if [ "$at_pass" -lt 1 ]; then
+    echo "valgrind.sh: FAIL: the Apache::Test run under valgrind passed no test (did its server start? see $VG/run-tests.log)"
+    rc=1
+fi
 cp "$VG/run-tests.log" /tmp/mpr-valgrind-run-tests.log 2>/dev/null
 echo "valgrind.sh: reports in $VG/logs, Apache::Test output in $VG/run-tests.log"
 exit $rc
