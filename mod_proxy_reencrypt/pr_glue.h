@@ -33,6 +33,16 @@ extern module AP_MODULE_DECLARE_DATA proxy_reencrypt_module;
 APLOG_USE_MODULE(proxy_reencrypt);
 #endif
 
+/* A per-child mutex that may be NULL (not created yet, or no threads). */
+#if APR_HAS_THREADS
+#include "apr_thread_mutex.h"
+#define PR_LOCK(m)   do { if (m) apr_thread_mutex_lock(m); } while (0)
+#define PR_UNLOCK(m) do { if (m) apr_thread_mutex_unlock(m); } while (0)
+#else
+#define PR_LOCK(m)   ((void)0)
+#define PR_UNLOCK(m) ((void)0)
+#endif
+
 /* Our own message tags (APLOGNO numbers are reserved for httpd's own
  * modules): PRE0xxx configuration, PRE1xxx TLS verdicts. */
 #define PRE(n) "PRE" #n ": "

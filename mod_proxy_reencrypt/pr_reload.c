@@ -96,16 +96,12 @@ static apr_thread_mutex_t *reg_mutex, *tick_mutex;
 
 static void reg_lock(void)
 {
-#if APR_HAS_THREADS
-    if (reg_mutex) apr_thread_mutex_lock(reg_mutex);
-#endif
+    PR_LOCK(reg_mutex);
 }
 
 static void reg_unlock(void)
 {
-#if APR_HAS_THREADS
-    if (reg_mutex) apr_thread_mutex_unlock(reg_mutex);
-#endif
+    PR_UNLOCK(reg_mutex);
 }
 
 static void holder_release(holder *h)

@@ -45,16 +45,12 @@ static unsigned ncerts;
 
 static void lock(void)
 {
-#if APR_HAS_THREADS
-    if (certs_mutex) apr_thread_mutex_lock(certs_mutex);
-#endif
+    PR_LOCK(certs_mutex);
 }
 
 static void unlock(void)
 {
-#if APR_HAS_THREADS
-    if (certs_mutex) apr_thread_mutex_unlock(certs_mutex);
-#endif
+    PR_UNLOCK(certs_mutex);
 }
 
 /* ------------------------------------------------------------------ */

@@ -50,16 +50,12 @@ static apr_int64_t generation;      /* configuration load (post_config) */
 
 static void lock(void)
 {
-#if APR_HAS_THREADS
-    if (sess_mutex) apr_thread_mutex_lock(sess_mutex);
-#endif
+    PR_LOCK(sess_mutex);
 }
 
 static void unlock(void)
 {
-#if APR_HAS_THREADS
-    if (sess_mutex) apr_thread_mutex_unlock(sess_mutex);
-#endif
+    PR_UNLOCK(sess_mutex);
 }
 
 /* ------------------------------------------------------------------ */
