@@ -30,19 +30,6 @@
 #include "pr_tls.h"
 #include "pr_reload.h"
 
-static void tls_msg_cb(int write_p, int version, int content_type, const void *buf,
-                       size_t len, SSL *ssl, void *arg)
-{
-    pr_conn *pc = arg;
-
-    (void)write_p;
-    (void)version;
-    (void)ssl;
-    if (content_type == SSL3_RT_ALERT && len >= 2) {
-        pc->alert = ((const unsigned char *)buf)[1];
-    }
-}
-
 /* Drive SSL_connect on a non-blocking socket until done or the deadline. */
 static int handshake(SSL *ssl, int fd, apr_time_t deadline)
 {
@@ -106,7 +93,7 @@ int pr_stream_tls_connect(conn_rec *c, const pr_stream_conf *sc, const pr_stream
     SSL_set_connect_state(ssl);
 
     if (pol->policy != PR_POLICY_OFF) {
-        SSL_set_msg_callback(ssl, tls_msg_cb);
+        SSL_set_msg_callback(ssl, pr_tls_msg_cb);
         SSL_set_msg_callback_arg(ssl, pc);
     }
     if (pc->names.sni && !SSL_set_tlsext_host_name(ssl, pc->names.sni)) {

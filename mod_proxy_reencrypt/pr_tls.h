@@ -138,6 +138,10 @@ void pr_bounds_register(void);
 void pr_leaf_info_of(X509 *leaf, pr_leaf_info *out);
 /* pc->leaf = leaf (a reference, freed with the connection). */
 void pr_keep_leaf(pr_conn *pc, X509 *leaf);
+/* SSL_set_msg_callback() with arg = the pr_conn: keeps the last TLS alert
+ * in pc->alert (backend and stream handshakes alike). */
+void pr_tls_msg_cb(int write_p, int version, int content_type, const void *buf,
+                   size_t len, SSL *ssl, void *arg);
 void pr_certs_child_init(apr_pool_t *p);
 
 /* pr_tls_guard.c */

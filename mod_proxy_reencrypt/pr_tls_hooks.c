@@ -34,7 +34,7 @@ static int ctx_idx = -1;            /* SSL_CTX ex_data: our callbacks are set */
 static apr_thread_mutex_t *ctx_mutex;
 #endif
 
-static void msg_cb(int write_p, int version, int content_type, const void *buf,
+void pr_tls_msg_cb(int write_p, int version, int content_type, const void *buf,
                    size_t len, SSL *ssl, void *arg)
 {
     pr_conn *pc = arg;
@@ -197,7 +197,7 @@ static int pr_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     if (pc->pol->policy == PR_POLICY_OFF) {
         return DECLINED;
     }
-    SSL_set_msg_callback(ssl, msg_cb);
+    SSL_set_msg_callback(ssl, pr_tls_msg_cb);
     SSL_set_msg_callback_arg(ssl, pc);
     pr_bounds_pre_handshake(pc, ssl);
     /* A backend renegotiating later would re-run verification long
