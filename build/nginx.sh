@@ -54,7 +54,7 @@
 #   long12      nginx, a chain of 12 intermediates (build/pki.sh long12)
 #   bigcert     nginx, a leaf with 8000 SANs (pki.sh many-sans-8000): a Certificate
 #               message over 100 KB
-#   rel_stall, rel_stall2, rel_stall_hc
+#   rel_stall, rel_stall2, rel_stall_hc, rel_stall_st (t/stream_stall.t)
 #               accept TCP and never answer the ClientHello
 #               (build/hostile_backend.pl stall); one per test, so that
 #               each test can count its own connections in DIR/logs/NAME.log
@@ -74,7 +74,7 @@ OCSP_NAMES="ocsp_good ocsp_revoked ocsp_expired ocsp_wrongkey ocsp_good12 ocsp_r
 SESS_NAMES="ka5_12 ka5_13"
 ST_NAMES="st_a st_b"
 ST_ECHO="st_echo st_echo2 st_echo_expired st_echo_wrongname st_echo_foreign st_echo_client"
-REL_NAMES="rel_stall rel_stall2 rel_stall_hc rel_garbage rel_tls10"
+REL_NAMES="rel_stall rel_stall2 rel_stall_hc rel_stall_st rel_garbage rel_tls10"
 
 stop() {
     for f in "$DIR"/echo-*.pid; do
