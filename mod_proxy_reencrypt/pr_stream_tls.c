@@ -16,6 +16,12 @@
  * do streams); a bad backend is relayed to and reported as "would
  * refuse". An identity written down (ProxyReencryptExpectName/SNI) is
  * enforced as mod_ssl enforces its own, as for HTTP.
+ *
+ * The handshake is bounded as an HTTP backend's (pr_tls_bounds.c):
+ * ProxyReencryptHandshakeTimeout where pr_handshake_timeout() applies it
+ * (enforce; audit when written down), else the stream's connect timeout;
+ * one that runs out is refused with reason handshake, detail "timeout",
+ * and the route's next backend is tried.
  */
 #include "pr_glue.h"
 #include "pr_stream.h"
@@ -119,7 +125,14 @@ int pr_stream_tls_connect(conn_rec *c, const pr_stream_conf *sc, const pr_stream
         pr_session_offer(pc, ssl);
     }
 
-    rv = handshake(ssl, fd, apr_time_now() + apr_time_from_sec(timeout));
+    /* The handshake's bound: ProxyReencryptHandshakeTimeout where it
+     * applies, decided as for HTTP (pr_bounds_begin); else the stream's
+     * connect timeout. */
+    if (!pr_bounds_begin(pc, ssl)) {
+        pc->hs_deadline = apr_time_now() + apr_time_from_sec(timeout);
+    }
+    rv = handshake(ssl, fd, pc->hs_deadline);
+    pc->hs_timed_out = rv == -2;
     if (pol->policy == PR_POLICY_OFF) {
         if (rv) {
             ap_log_cerror(APLOG_MARK, APLOG_WARNING, 0, c, PRE(2021)
@@ -158,6 +171,9 @@ int pr_stream_tls_connect(conn_rec *c, const pr_stream_conf *sc, const pr_stream
             pc->verdict.reason = pc->alert == SSL_AD_PROTOCOL_VERSION
                                ? PR_REASON_PROTOCOL : PR_REASON_HANDSHAKE;
             pc->verdict.client_fault = 0;
+        }
+        if (!pc->detail) {
+            pc->detail = pr_bounds_detail(pc);     /* timeout, or OpenSSL's reason */
         }
     }
     o = pr_outcome_of(pol->policy, &pc->verdict, !pc->refused_by_us, pc->names.as_modssl, 0);

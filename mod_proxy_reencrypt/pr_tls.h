@@ -124,6 +124,12 @@ void pr_crl_freshness(pr_conn *pc);
 void pr_ocsp_child_init(apr_pool_t *p);
 
 /* pr_tls_bounds.c: handshake time limit, OpenSSL's reason, chain bound */
+/* Before a handshake: OpenSSL's reason kept, the chain's bytes bounded
+ * under enforce, pc->hs_deadline from pr_handshake_timeout() (0: none).
+ * Returns its seconds (0: none). */
+int pr_bounds_begin(pr_conn *pc, SSL *ssl);
+/* pr_bounds_begin(), and the filters that hold mod_ssl's reads and
+ * writes to the deadline. */
 void pr_bounds_pre_handshake(pr_conn *pc, SSL *ssl);
 /* The detail of a handshake that failed in mod_ssl: "timeout" or
  * OpenSSL's reason; NULL: none known. */

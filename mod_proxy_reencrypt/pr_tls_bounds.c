@@ -20,6 +20,9 @@
  * callback, SSL_CB_HANDSHAKE_DONE) the filters put the worker's timeout
  * back and remove themselves. Health checks (mod_proxy_hcheck) open their
  * connections through the same hooks, so they are bounded the same way.
+ * A tls-mode stream (pr_stream_tls.c) drives its own SSL_connect on a
+ * non-blocking socket: pr_bounds_begin() gives it the same deadline, it
+ * polls until then and sets hs_timed_out.
  *
  * Detail. mod_ssl logs OpenSSL's reason for a failed handshake at
  * `info` only, and empties the error queue while doing so. The info
@@ -150,7 +153,7 @@ static void info_cb(const SSL *ssl, int where, int ret)
     }
 }
 
-void pr_bounds_pre_handshake(pr_conn *pc, SSL *ssl)
+int pr_bounds_begin(pr_conn *pc, SSL *ssl)
 {
     int secs = pr_handshake_timeout(pc->pol);
 
@@ -158,8 +161,13 @@ void pr_bounds_pre_handshake(pr_conn *pc, SSL *ssl)
     if (pc->pol->policy == PR_POLICY_ENFORCE) {
         SSL_set_max_cert_list(ssl, PR_MAX_CHAIN_BYTES);
     }
-    if (secs > 0) {
-        pc->hs_deadline = apr_time_now() + apr_time_from_sec(secs);
+    pc->hs_deadline = secs > 0 ? apr_time_now() + apr_time_from_sec(secs) : 0;
+    return secs;
+}
+
+void pr_bounds_pre_handshake(pr_conn *pc, SSL *ssl)
+{
+    if (pr_bounds_begin(pc, ssl) > 0) {
         ap_add_input_filter(HS_TIME, pc, NULL, pc->c);
         ap_add_output_filter(HS_TIME, pc, NULL, pc->c);
     }
