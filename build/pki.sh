@@ -285,6 +285,12 @@ cp "$OUT/root.crt" "$OUT/capath/root.crt"
 ln -s root.crt "$OUT/capath/$(openssl x509 -hash -noout -in "$OUT/root.crt").0"
 # a trust store that t/session_trust.t replaces (and puts back) at run time
 cp "$OUT/root.crt" "$OUT/trust-swap.crt"
+# t/status_scope_trust.t: a CA file and a CRL file of each of two vhosts,
+# at paths no other vhost names
+for v in a b; do
+    cp "$OUT/root.crt" "$OUT/scope-$v-ca.pem"
+    cp "$OUT/crl-before-revocation.pem" "$OUT/scope-$v-crl.pem"
+done
 
 # ---------------------------------------------------------------- pins
 # sha256//base64(SHA-256(DER SubjectPublicKeyInfo)) for every single cert.

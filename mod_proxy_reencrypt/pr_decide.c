@@ -518,3 +518,48 @@ int pr_route_pick(const char *const *matches, size_t n, const char *sni, size_t 
     }
     return best >= 0 ? best : dflt;
 }
+
+int pr_trust_label_is(const char *label, size_t len, const char *file, const char *path)
+{
+    const char *part[3];
+    size_t plen[3], full = 0, done = 0, want, take;
+    int i, n = 0;
+
+    if (!label || (!file && !path)) {
+        return 0;
+    }
+    if (file) {
+        part[n++] = file;
+    }
+    if (file && path) {
+        part[n++] = PR_TRUST_LABEL_SEP;
+    }
+    if (path) {
+        part[n++] = path;
+    }
+    for (i = 0; i < n; ++i) {
+        plen[i] = strlen(part[i]);
+        full += plen[i];
+    }
+    want = full > PR_TRUST_LABEL_MAX ? PR_TRUST_LABEL_MAX : full;
+    if (len != want) {
+        return 0;
+    }
+    for (i = 0; i < n && done < want; ++i) {
+        take = plen[i] < want - done ? plen[i] : want - done;
+        if (memcmp(label + done, part[i], take)) {
+            return 0;
+        }
+        done += take;
+    }
+    return 1;
+}
+
+int pr_trust_in_setting(int is_crl, const char *label, size_t len, const pr_trust_setting *set)
+{
+    if (!set) {
+        return 0;
+    }
+    return is_crl ? set->crl_file != NULL && pr_trust_label_is(label, len, set->crl_file, NULL)
+                  : pr_trust_label_is(label, len, set->ca_file, set->ca_path);
+}

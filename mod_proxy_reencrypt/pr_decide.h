@@ -235,6 +235,37 @@ pr_reload_step pr_reload_step_of(unsigned long long loaded, unsigned long long f
  * another. */
 void pr_conn_key_trust(unsigned char key[PR_FP_LEN], unsigned gen);
 
+/* ---- Trust files on the status pages ------------------------------ */
+
+/* How the status table names a trust file (pr_reload.c): a CA setting
+ * "file", "directory" or "file + directory", a CRL file its name; the
+ * shared table keeps the first PR_TRUST_LABEL_MAX bytes of it. */
+#define PR_TRUST_LABEL_SEP  " + "
+#define PR_TRUST_LABEL_MAX  511
+
+/* The trust settings one scope writes down (a vhost's own, merged over
+ * the server's, or a <Proxy> section's): its CA setting (file and/or
+ * directory; both NULL: not set there) and its CRL file (NULL: not set). */
+typedef struct {
+    const char *ca_file, *ca_path;
+    const char *crl_file;
+} pr_trust_setting;
+
+/* Is `label` (len bytes, as the shared table keeps it: cut at
+ * PR_TRUST_LABEL_MAX) the label of the setting (file, path)? Two labels
+ * that agree on their first PR_TRUST_LABEL_MAX bytes are one entry of
+ * the table, so they compare equal here too. */
+int pr_trust_label_is(const char *label, size_t len, const char *file, const char *path);
+
+/* ProxyReencryptStatusScope vhost: does a vhost's status page show the
+ * trust file (is_crl; its label, len bytes)? A file belongs to a vhost
+ * when a resolved policy of the vhost uses it, and every resolved policy
+ * of a vhost takes its CA setting and its CRL file from the vhost's own
+ * scope or from one of its <Proxy> sections: the caller asks once per
+ * scope of the vhost (any yes: shown). The kinds never mix: a CA setting
+ * does not show a CRL file of the same name, nor the other way round. */
+int pr_trust_in_setting(int is_crl, const char *label, size_t len, const pr_trust_setting *set);
+
 /* ---- Start-up findings --------------------------------------------- */
 
 typedef struct {

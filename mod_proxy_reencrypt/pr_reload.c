@@ -184,7 +184,7 @@ static entry *entry_get(int is_crl, const char *file, const char *path, X509_STO
         e->is_crl = is_crl;
         e->file = file;
         e->path = path;
-        e->label = file && path ? apr_pstrcat(reg_pool, file, " + ", path, NULL)
+        e->label = file && path ? apr_pstrcat(reg_pool, file, PR_TRUST_LABEL_SEP, path, NULL)
                  : file ? file : path;
         /* Without a baseline (first seen by a child) the files are taken
          * as changed: the first check loads them afresh. */

@@ -36,8 +36,9 @@ typedef struct {
     int n_crls;
 } pr_trust_file;
 
-/* Every trust file known (shared by the children). Returns their number. */
-int pr_reload_files(apr_pool_t *p, const pr_trust_file **out);
+/* Every trust file known (shared by the children), copied into p (the
+ * caller's to change). Returns their number. */
+int pr_reload_files(apr_pool_t *p, pr_trust_file **out);
 
 void pr_reload_register_hooks(apr_pool_t *p);
 

@@ -29,7 +29,7 @@ struct rl_slot {
     apr_uint64_t loaded_sig;        /* the state whose reload was logged */
     apr_time_t failed_at, loaded_at;
     apr_int64_t next_update;
-    char file[TEXT];
+    char file[PR_TRUST_LABEL_MAX + 1];  /* the label, cut */
     char reason[TEXT];
     char issuer[TEXT];
 };
@@ -111,7 +111,8 @@ rl_slot *pr_rl_slot_claim(int is_crl, const char *label, unsigned long long sig,
     sh_lock();
     for (i = 0; i < shared->n && !sl; ++i) {
         if (shared->slot[i].is_crl == (apr_uint32_t)is_crl
-            && !strcmp(shared->slot[i].file, label)) {
+            && pr_trust_label_is(shared->slot[i].file, strlen(shared->slot[i].file), label,
+                                 NULL)) {
             sl = &shared->slot[i];
         }
     }
@@ -197,7 +198,7 @@ void pr_rl_recovered(rl_slot *sl)
     }
 }
 
-int pr_reload_files(apr_pool_t *p, const pr_trust_file **out)
+int pr_reload_files(apr_pool_t *p, pr_trust_file **out)
 {
     pr_trust_file *f;
     apr_uint32_t i, n;

@@ -151,6 +151,7 @@ typedef struct {
     const char *server;             /* this vhost, for the page title */
     const pr_vview *vviews;         /* forwarded headers per vhost */
     int nv;
+    server_rec *scope;              /* trust files: this vhost's; NULL: all */
 } pr_st_page;
 
 /* pr_status_store.c */
@@ -211,10 +212,12 @@ void pr_st_fwd_out_json(request_rec *r, const pr_st_page *pg);
 void pr_st_fwd_out_html(request_rec *r, const pr_st_page *pg);
 void pr_st_fwd_out_prometheus(request_rec *r, const char *vhost);
 /* pr_status_trust.c: the trust files (pr_reload.c) on the page, in
- * ?json ("trust_files", after "backends") and ?prometheus. */
-void pr_st_trust_html(request_rec *r);
-void pr_st_trust_json(request_rec *r);
-void pr_st_trust_prom(request_rec *r);
+ * ?json ("trust_files", after "backends") and ?prometheus: those the
+ * policies of vhost scope use (ProxyReencryptStatusScope vhost), or
+ * every one (scope NULL: all). */
+void pr_st_trust_html(request_rec *r, server_rec *scope);
+void pr_st_trust_json(request_rec *r, server_rec *scope);
+void pr_st_trust_prom(request_rec *r, server_rec *scope);
 
 /* pr_status_render.c: a JSON string with its quotes; HTML text ("-" when
  * empty). Allocated in p. */

@@ -4,7 +4,8 @@
  * ProxyReencryptStatusScope directive, and the status hooks.
  *
  * What a page shows. By default the backends of the vhost serving the
- * page (a tenant's vhost does not see its neighbours'); with
+ * page, its forwarded-header counters and the trust files its policies
+ * use (a tenant's vhost does not see its neighbours'); with
  * ProxyReencryptStatusScope all, every vhost's.
  *
  * Who may switch the handler on. Only SetHandler in the server
@@ -118,13 +119,17 @@ static const char *scope_vhost(request_rec *r)
         ? NULL : pr_vhost_name(r->pool, r->server);
 }
 
-/* The page for r: its vhost's backends, or every vhost's. */
+/* The page for r: its vhost's backends and trust files, or every
+ * vhost's. */
 static int page_for(request_rec *r, pr_st_page *pg)
 {
-    if (!pr_st_collect(r->pool, scope_vhost(r), pg)) {
+    const char *vhost = scope_vhost(r);
+
+    if (!pr_st_collect(r->pool, vhost, pg)) {
         return 0;
     }
     pg->server = ap_get_server_name(r);
+    pg->scope = vhost ? r->server : NULL;
     return 1;
 }
 

@@ -368,7 +368,7 @@ int pr_st_out_prometheus(request_rec *r, const char *vhost)
         }
         if (!failed) {
             pr_st_fwd_out_prometheus(r, vhost);
-            pr_st_trust_prom(r);
+            pr_st_trust_prom(r, vhost ? r->server : NULL);
         }
     }
     for (f = 0; f < F__COUNT; ++f) {

@@ -168,7 +168,7 @@ void pr_st_out_json(request_rec *r, const pr_st_page *pg)
     ap_rputs("\n  ],\n  \"forwarded\": ", r);
     pr_st_fwd_out_json(r, pg);
     ap_rputs(",\n", r);
-    pr_st_trust_json(r);
+    pr_st_trust_json(r, pg->scope);
     ap_rputs("}\n", r);
 }
 
@@ -446,7 +446,7 @@ void pr_st_out_html(request_rec *r, const pr_st_page *pg)
                "<a href=\"?audit\">would refuse under enforce</a>.</p>\n", pr_st_html(r->pool, pg->server));
     pr_st_out_table(r, pg);
     pr_st_fwd_out_html(r, pg);
-    pr_st_trust_html(r);
+    pr_st_trust_html(r, pg->scope);
     ap_rputs("</body></html>\n", r);
 }
 

@@ -9,6 +9,11 @@
  * HTML: a table after the backends. JSON: "trust_files". Prometheus:
  * proxy_reencrypt_trust_file_reload_failed{kind,file} (0/1) and
  * proxy_reencrypt_crl_file_next_update_timestamp_seconds{file}.
+ *
+ * Scope (ProxyReencryptStatusScope vhost, the default): a vhost's page
+ * shows the files a resolved policy of the vhost uses, that is those its
+ * own scope or one of its <Proxy> sections names (pr_trust_in_setting,
+ * pure); another vhost's paths and reload failures stay on its page.
  */
 #include "pr_glue.h"
 
@@ -19,6 +24,59 @@
 #include "pr_reload.h"
 #include "pr_status.h"
 
+/* The trust settings one scope writes down (pr_dir_conf). */
+static pr_trust_setting setting_of(const pr_dir_conf *c)
+{
+    pr_trust_setting set = { NULL, NULL, NULL };
+
+    if (c->origin[PR_F_CA]) {
+        set.ca_file = c->ca_file;
+        set.ca_path = c->ca_path;
+    }
+    if (c->origin[PR_F_CRL_FILE]) {
+        set.crl_file = c->crl_file;
+    }
+    return set;
+}
+
+/* Does a policy of vhost s use f: does its own scope (merged over the
+ * server's) or one of its <Proxy> sections (the server's included, as
+ * mod_proxy merges them) name it? */
+static int of_vhost(server_rec *s, const pr_trust_file *f)
+{
+    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
+    int is_crl = !strcmp(f->kind, "crl"), i;
+    size_t len = strlen(f->file);
+    pr_trust_setting set = setting_of(pr_conf_of(s->lookup_defaults));
+
+    if (pr_trust_in_setting(is_crl, f->file, len, &set)) {
+        return 1;
+    }
+    for (i = 0; sconf && sconf->sec_proxy && i < sconf->sec_proxy->nelts; ++i) {
+        set = setting_of(pr_conf_of(APR_ARRAY_IDX(sconf->sec_proxy, i, ap_conf_vector_t *)));
+        if (pr_trust_in_setting(is_crl, f->file, len, &set)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The trust files r's page shows: every one (scope NULL), or those of
+ * vhost scope. In r->pool; returns their number. */
+static int files_of(request_rec *r, server_rec *scope, const pr_trust_file **out)
+{
+    pr_trust_file *f;
+    int i, k = 0, n = pr_reload_files(r->pool, &f);
+
+    for (i = 0; i < n; ++i) {
+        if (!scope || of_vhost(scope, &f[i])) {
+            f[k++] = f[i];
+        }
+    }
+    *out = f;
+    return k;
+}
+
 static const char *iso(apr_pool_t *p, apr_time_t t)
 {
     apr_time_exp_t x;
@@ -28,11 +86,11 @@ static const char *iso(apr_pool_t *p, apr_time_t t)
                         x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min, x.tm_sec);
 }
 
-void pr_st_trust_json(request_rec *r)
+void pr_st_trust_json(request_rec *r, server_rec *scope)
 {
     apr_pool_t *p = r->pool;
     const pr_trust_file *f;
-    int i, n = pr_reload_files(p, &f);
+    int i, n = files_of(r, scope, &f);
 
     ap_rputs("  \"trust_files\": [", r);
     for (i = 0; i < n; ++i) {
@@ -55,11 +113,11 @@ void pr_st_trust_json(request_rec *r)
     ap_rputs(n ? "\n  ]\n" : "]\n", r);
 }
 
-void pr_st_trust_html(request_rec *r)
+void pr_st_trust_html(request_rec *r, server_rec *scope)
 {
     apr_pool_t *p = r->pool;
     const pr_trust_file *f;
-    int i, n = pr_reload_files(p, &f);
+    int i, n = files_of(r, scope, &f);
     char date[APR_RFC822_DATE_LEN];
 
     if (!n) {
@@ -100,11 +158,11 @@ static const char *label(apr_pool_t *p, const char *v)
     return esc;
 }
 
-void pr_st_trust_prom(request_rec *r)
+void pr_st_trust_prom(request_rec *r, server_rec *scope)
 {
     apr_pool_t *p = r->pool;
     const pr_trust_file *f;
-    int i, n = pr_reload_files(p, &f);
+    int i, n = files_of(r, scope, &f);
 
     ap_rputs("# HELP proxy_reencrypt_trust_file_reload_failed 1 while the last reload of a "
              "CA or CRL file failed (ProxyReencryptReload; the earlier one stays in force), "

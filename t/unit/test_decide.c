@@ -867,8 +867,94 @@ static void test_reload(void)
     ok(pr_pooled_may_serve(k1, k1b), "the same generation: reused");
 }
 
+/* ---- trust files and the status scope ----------------------------- */
+
+static void test_trust_scope(void)
+{
+    static const pr_trust_setting ca_file = { "/pki/a-ca.pem", NULL, NULL };
+    static const pr_trust_setting ca_dir = { NULL, "/pki/capath", NULL };
+    static const pr_trust_setting ca_both = { "/pki/a-ca.pem", "/pki/capath", NULL };
+    static const pr_trust_setting crl = { NULL, NULL, "/pki/a-crl.pem" };
+    static const pr_trust_setting same_name = { "/pki/x.pem", NULL, "/pki/x.pem" };
+    static const pr_trust_setting none = { NULL, NULL, NULL };
+    static const struct {
+        int is_crl;
+        const char *label;
+        const pr_trust_setting *set;
+        int want;
+        const char *what;
+    } rows[] = {
+        { 0, "/pki/a-ca.pem", &ca_file, 1, "CA file: its own file" },
+        { 0, "/pki/b-ca.pem", &ca_file, 0, "CA file: another vhost's file" },
+        { 0, "/pki/a-ca.pem.old", &ca_file, 0, "CA file: a longer name is another file" },
+        { 0, "/pki/a-ca.pe", &ca_file, 0, "CA file: a shorter name is another file" },
+        { 0, "/pki/capath", &ca_dir, 1, "CA directory: its own directory" },
+        { 0, "/pki/a-ca.pem", &ca_dir, 0, "CA directory: not a file of the same vhost's table" },
+        { 0, "/pki/a-ca.pem + /pki/capath", &ca_both, 1, "CA file and directory: one entry" },
+        { 0, "/pki/a-ca.pem", &ca_both, 0, "CA file and directory: the file alone is another entry" },
+        { 0, "/pki/capath", &ca_both, 0, "CA file and directory: the directory alone is another entry" },
+        { 1, "/pki/a-crl.pem", &crl, 1, "CRL file: its own file" },
+        { 1, "/pki/b-crl.pem", &crl, 0, "CRL file: another vhost's file" },
+        { 0, "/pki/a-crl.pem", &crl, 0, "CRL file: no CA entry of that name" },
+        { 1, "/pki/x.pem", &same_name, 1, "CA and CRL of one name: the CRL entry" },
+        { 0, "/pki/x.pem", &same_name, 1, "CA and CRL of one name: the CA entry" },
+        { 1, "/pki/a-ca.pem", &ca_file, 0, "a CA file does not show a CRL entry of its name" },
+        { 0, "", &none, 0, "no setting: nothing shown, not even an empty label" },
+        { 1, "", &none, 0, "no CRL file: nothing shown" },
+        { 0, "/pki/a-ca.pem", NULL, 0, "no scope: nothing shown" },
+    };
+    char big[700], other[700], label[PR_TRUST_LABEL_MAX + 8], dir[300];
+    pr_trust_setting set = { NULL, NULL, NULL };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        is_int(pr_trust_in_setting(rows[i].is_crl, rows[i].label, strlen(rows[i].label),
+                                   rows[i].set), rows[i].want, "trust scope: %s", rows[i].what);
+    }
+    /* the label need not be NUL-terminated: only len bytes count */
+    memcpy(label, "/pki/a-crl.pemXYZ", 18);
+    is_int(pr_trust_in_setting(1, label, 14, &crl), 1, "trust scope: only len bytes of the label count");
+    is_int(pr_trust_in_setting(1, label, 17, &crl), 0, "trust scope: trailing bytes are a different label");
+
+    /* Long names: the table keeps PR_TRUST_LABEL_MAX bytes. */
+    memset(big, 'a', sizeof(big) - 1);
+    big[0] = '/';
+    big[sizeof(big) - 1] = '\0';
+    memcpy(other, big, sizeof(other));
+    other[sizeof(other) - 2] = 'b';     /* differs after the cut */
+    set.crl_file = big;
+    memcpy(label, big, PR_TRUST_LABEL_MAX);
+    is_int(pr_trust_in_setting(1, label, PR_TRUST_LABEL_MAX, &set), 1,
+           "trust scope: a long CRL file, cut as the table keeps it");
+    is_int(pr_trust_in_setting(1, label, PR_TRUST_LABEL_MAX - 1, &set), 0,
+           "trust scope: a long CRL file cut shorter is another label");
+    set.crl_file = other;
+    is_int(pr_trust_in_setting(1, label, PR_TRUST_LABEL_MAX, &set), 1,
+           "trust scope: two long names equal up to the cut are one entry of the table");
+    label[100] = 'x';
+    is_int(pr_trust_in_setting(1, label, PR_TRUST_LABEL_MAX, &set), 0,
+           "trust scope: a long name differing before the cut is another file");
+
+    /* A CA file and directory whose label is cut inside the directory. */
+    memset(dir, 'd', sizeof(dir) - 1);
+    dir[0] = '/';
+    dir[sizeof(dir) - 1] = '\0';
+    set.ca_file = big + 400;            /* 299 bytes */
+    set.ca_path = dir;                  /* 299 bytes */
+    set.crl_file = NULL;
+    memcpy(label, set.ca_file, 299);
+    memcpy(label + 299, PR_TRUST_LABEL_SEP, 3);
+    memcpy(label + 302, dir, PR_TRUST_LABEL_MAX - 302);
+    is_int(pr_trust_in_setting(0, label, PR_TRUST_LABEL_MAX, &set), 1,
+           "trust scope: file + directory cut inside the directory");
+    label[300] = '-';
+    is_int(pr_trust_in_setting(0, label, PR_TRUST_LABEL_MAX, &set), 0,
+           "trust scope: file + directory: the separator counts");
+}
+
 int main(void)
 {
+    test_trust_scope();
     test_reload();
     test_ocsp();
     test_defaults();
