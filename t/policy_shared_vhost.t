@@ -1,4 +1,4 @@
-# A vhost that sets none of the module's directives must not change another vhost's policy.
+# (Review finding) The policy set in <Proxy> sections was ignored whenever a
 # virtual host that sets no ProxyReencrypt* directive of its own (a plain
 # :80 redirect vhost, Debian's 000-default) is defined before the vhost.
 #
