@@ -394,10 +394,21 @@ int pr_parse_pin(const char *s, size_t len, unsigned char out[32],
     return 0;
 }
 
+/* Once per proxied request: by length first, without strlen() or
+ * strncasecmp() calls. */
 int pr_scheme_is_tls(const char *s, size_t len)
 {
-    return word_is(s, len, "https") || word_is(s, len, "wss") ||
-           word_is(s, len, "h2");
+    switch (len) {
+    case 5:
+        return (s[0] | 0x20) == 'h' && (s[1] | 0x20) == 't' && (s[2] | 0x20) == 't'
+            && (s[3] | 0x20) == 'p' && (s[4] | 0x20) == 's';
+    case 3:
+        return (s[0] | 0x20) == 'w' && (s[1] | 0x20) == 's' && (s[2] | 0x20) == 's';
+    case 2:
+        return (s[0] | 0x20) == 'h' && s[1] == '2';
+    default:
+        return 0;
+    }
 }
 
 /* The PROXY protocol has no library on Debian; this is its whole

@@ -135,7 +135,7 @@ void pr_resolve_child_init(apr_pool_t *pchild);
 /* At start-up, per vhost: with no <Proxy> section setting a directive of
  * ours, every backend of s has the vhost's own policy; kept in its
  * lookup_defaults' configuration, so requests skip the lookup. */
-void pr_resolve_server(server_rec *s);
+void pr_resolve_server(server_rec *s, server_rec *main_s);
 /* A request's backend: balancer_url is the request's balancer URL (NULL
  * outside a balancer), url the backend URL mod_proxy will use. */
 const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,

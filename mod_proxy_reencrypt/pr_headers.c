@@ -315,12 +315,43 @@ static const char *forwarded_value(request_rec *r, const chain *ch, const char *
     return out ? apr_pstrcat(p, out, ", ", elem, NULL) : apr_pstrdup(p, elem);
 }
 
+/* The effective mode: ProxyAddHeaders Off and no ProxyReencryptForwarded
+ * set nothing. */
+static int mode_of(request_rec *r, const pr_resolved *pol)
+{
+    proxy_dir_conf *dconf;
+
+    if (pol->origin[PR_F_FORWARDED]) {
+        return pol->fwd_mode;
+    }
+    dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
+    return (!dconf || dconf->add_forwarded_headers) ? PR_DEFAULT_FWD_MODE : PR_FWD_MODE_OFF;
+}
+
+/* Could a request header be one to strip? Most requests have no header
+ * whose first letter could start one. */
+static int may_strip(request_rec *r, const pr_dir_conf *conf)
+{
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
+    int i;
+
+    if (conf->strip) {
+        return 1;
+    }
+    for (i = 0; i < h->nelts; ++i) {
+        if (e[i].key && pr_fwd_family_initial((unsigned char)e[i].key[0])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *pol,
                     pr_fwd_values *out)
 {
     conn_rec *c = r->connection;
     apr_pool_t *p = r->pool;
-    proxy_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &proxy_module);
     const char *own_proto;
     incoming in;
     trust_baton tb;
@@ -333,23 +364,11 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     /* Mode, headers and trusted proxies from the resolved policy (the
      * SPEC's precedence); the names to strip add up over every section. */
     out->enforce = pol->policy == PR_POLICY_ENFORCE;
-    /* ProxyAddHeaders Off and no ProxyReencryptForwarded: set nothing. */
-    out->mode = pol->origin[PR_F_FORWARDED] ? pol->fwd_mode
-        : (!dconf || dconf->add_forwarded_headers) ? PR_DEFAULT_FWD_MODE : PR_FWD_MODE_OFF;
-
-    if (out->mode == PR_FWD_MODE_OFF) {
-        /* Nothing to set: only names to strip matter. Most requests have
-         * no header whose first letter could start one. */
-        for (i = 0; i < h->nelts; ++i) {
-            if (e[i].key && (conf->strip || pr_fwd_family_initial((unsigned char)e[i].key[0]))) {
-                break;
-            }
-        }
-        if (i == h->nelts) {
-            out->removed = NULL;
-            out->kept = NULL;
-            return;
-        }
+    out->mode = mode_of(r, pol);
+    if (out->mode == PR_FWD_MODE_OFF && !may_strip(r, conf)) {
+        out->removed = NULL;        /* nothing to set, nothing to strip */
+        out->kept = NULL;
+        return;
     }
     memset(&in, 0, sizeof(in));
     in.conf = conf;
@@ -563,6 +582,16 @@ void pr_forwarded_apply(request_rec *r, const pr_dir_conf *conf, const pr_resolv
      * rewrote: reuse what was computed from the client's originals. */
     for (q = r->prev; !v && q; q = q->prev) {
         v = ap_get_module_config(q->request_config, &proxy_reencrypt_module);
+    }
+    if (!v && !r->prev && mode_of(r, pol) == PR_FWD_MODE_OFF && !may_strip(r, conf)) {
+        /* Nothing to set, nothing to strip, nothing to count or log: the
+         * usual request under ProxyReencryptForwarded off. */
+        static const pr_fwd_values none[2] = { { .enforce = 0, .mode = PR_FWD_MODE_OFF },
+                                               { .enforce = 1, .mode = PR_FWD_MODE_OFF } };
+
+        ap_set_module_config(r->request_config, &proxy_reencrypt_module,
+                             (void *)&none[pol->policy == PR_POLICY_ENFORCE]);
+        return;
     }
     if (!v) {
         v = apr_pcalloc(r->pool, sizeof(*v));

@@ -264,7 +264,7 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         proxy_balancer *balancers;
         int i, j;
 
-        pr_resolve_server(s);
+        pr_resolve_server(s, main_s);
         if (!sconf) {
             continue;
         }

@@ -224,7 +224,7 @@ const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
     return r;
 }
 
-void pr_resolve_server(server_rec *s)
+void pr_resolve_server(server_rec *s, server_rec *main_s)
 {
     proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
     pr_dir_conf *vc = s->lookup_defaults
@@ -234,6 +234,14 @@ void pr_resolve_server(server_rec *s)
 
     if (!vc) {
         return;
+    }
+    if (s != main_s && main_s->lookup_defaults
+        && vc == ap_get_module_config(main_s->lookup_defaults, &proxy_reencrypt_module)) {
+        /* A vhost that sets none of our directives shares the main
+         * server's structure (httpd merges nothing for it): the shortcut
+         * below is the vhost's own, so it gets its own copy. */
+        vc = apr_pmemdup(s->process->pconf, vc, sizeof(*vc));
+        ap_set_module_config(s->lookup_defaults, &proxy_reencrypt_module, vc);
     }
     vc->alone = NULL;
     if (sconf && sconf->sec_proxy) {

@@ -264,6 +264,13 @@ static void test_schemes(void)
     ok(!pr_scheme_is_tls(S("ajp")), "ajp is plain");
     ok(!pr_scheme_is_tls(S("fcgi")), "fcgi is plain");
     ok(!pr_scheme_is_tls(S("httpsx")), "httpsx is not https");
+    ok(pr_scheme_is_tls(S("HtTpS")), "any case of https is TLS");
+    ok(pr_scheme_is_tls(S("H2")), "H2 is TLS");
+    ok(!pr_scheme_is_tls(S("hHtps")), "hhtps is not https");
+    ok(!pr_scheme_is_tls(S("h\x12")), "h2 is compared exactly in its digit");
+    ok(!pr_scheme_is_tls(S("ws")), "ws is plain");
+    ok(!pr_scheme_is_tls(S("wsx")), "wsx is not wss");
+    ok(!pr_scheme_is_tls(S("")), "the empty scheme is not TLS");
 }
 
 static void test_reason_names(void)
