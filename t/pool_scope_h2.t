@@ -48,59 +48,100 @@ my %scope = (
 my @round = qw(/w/ /w/ /sni/a/ /sni/a/ /sni/b/ /sni/a/ /cc/one/ /cc/one/ /off/
                /cc/one/ /off/ /off/ /cc/two/ /cc/one/ /cc/none/ /name/ /name/
                /w/ /off/ /sni/b/ /cc/two/ /off/ /name/ /cc/none/);
+my $port = vhost_port('ph2_be');
+
+# check(WHAT, BEFORE, [PATH, QUERY, STATUS]...): every request served, and
+# from the backend's log: over HTTP/2, with its scope's SNI and client
+# certificate, on a connection that carried no other scope.  Returns how
+# many connections served more than one request.
+sub check {
+    my ($what, $before, @sent) = @_;
+    my @bad = map { "$_->[0]?$_->[1]: $_->[2]" } grep { $_->[2] !~ /^200\b/ } @sent;
+    is(scalar(@bad), 0, "$what: every request served (200, never 502)") or diag(join "\n", @bad);
+
+    wait_lines($blog, $before + @sent, 5);
+    my @lines = do { open my $fh, '<', $blog or die "$blog: $!"; <$fh> };
+    @lines = @lines[$before .. $#lines];
+    my %line_of;
+    for (@lines) {
+        $line_of{$1} = $_ if m{"GET \S+\?(i=[\w.]+) HTTP/};
+    }
+    my (%conn_scopes, %conn_uses, @wrong);
+    for my $s (@sent) {
+        my ($p, $q) = @$s;
+        my ($scope, $bpath, $sni, $serial) = @{$scope{$p}};
+        my $l = $line_of{$q};
+        unless ($l) { push @wrong, "$p?$q: not in the backend's log"; next }
+        chomp $l;
+        my ($conn) = $l =~ /^conn=(\d+) /;
+        push @wrong, "$p?$q: $l (not this path over HTTP/2)"
+            unless $l =~ m{"GET \Q${bpath}\Ex\?\Q$q\E HTTP/2\.0" 200 HTTP/2\.0 };
+        push @wrong, "$p?$q: $l (SNI is not $sni)" if defined $sni && $l !~ / sni=\Q$sni\E /;
+        push @wrong, "$p?$q: $l (client certificate serial is not $serial)"
+            unless $l =~ / serial=\Q$serial\E$/;
+        $conn_scopes{$conn}{$scope}++;
+        $conn_uses{$conn}++;
+    }
+    is(scalar(@wrong), 0, "$what: each request reached the backend over HTTP/2 with its own scope's SNI and client certificate")
+        or diag(join "\n", @wrong);
+    my @shared = map { "connection $_: " . join(', ', sort keys %{$conn_scopes{$_}}) }
+                 grep { keys %{$conn_scopes{$_}} > 1 } sort keys %conn_scopes;
+    is(scalar(@shared), 0, "$what: no backend connection carried requests of two scopes")
+        or diag(join "\n", @shared);
+    return scalar grep { $_ > 1 } values %conn_uses;
+}
+
+# One client connection, the rounds in sequence.
 my $before = line_count($blog);
 my $mark = log_mark();
-my (@sent, @bad);
+my @sent;
 for my $i (1 .. 3) {
     for my $k (0 .. $#round) {
         my $p = $round[$k];
         my $q = "i=$i.$k";
-        my $res = $ua->get("$base${p}x?$q");
-        push @sent, [$p, $q];
-        push @bad, "$p?$q: " . $res->status_line unless $res->code == 200;
+        push @sent, [$p, $q, $ua->get("$base${p}x?$q")->status_line];
     }
 }
-is(scalar(@bad), 0, 'interleaved scopes on one h2 worker: every request served (200, never 502)')
-    or diag(join "\n", @bad);
-
-wait_lines($blog, $before + @sent, 5);
-my @lines = do { open my $fh, '<', $blog or die "$blog: $!"; <$fh> };
-@lines = @lines[$before .. $#lines];
-my %line_of;
-for (@lines) {
-    $line_of{$1} = $_ if m{"GET \S+\?(i=[\d.]+) HTTP/};
-}
-
-my (%conn_scopes, %conn_uses, @wrong);
-for my $s (@sent) {
-    my ($p, $q) = @$s;
-    my ($scope, $bpath, $sni, $serial) = @{$scope{$p}};
-    my $l = $line_of{$q};
-    unless ($l) { push @wrong, "$p?$q: not in the backend's log"; next }
-    chomp $l;
-    my ($conn) = $l =~ /^conn=(\d+) /;
-    push @wrong, "$p?$q: $l (not this path)" unless $l =~ m{"GET \Q${bpath}\Ex\?\Q$q\E HTTP/2\.0" 200 HTTP/2\.0 };
-    push @wrong, "$p?$q: $l (SNI is not $sni)" if defined $sni && $l !~ / sni=\Q$sni\E /;
-    push @wrong, "$p?$q: $l (client certificate serial is not $serial)" unless $l =~ / serial=\Q$serial\E$/;
-    $conn_scopes{$conn}{$scope}++;
-    $conn_uses{$conn}++;
-}
-is(scalar(@wrong), 0, 'every request reached the backend over HTTP/2 with its own scope\'s SNI and client certificate')
-    or diag(join "\n", @wrong);
-
-my @shared = map { "connection $_: " . join(', ', sort keys %{$conn_scopes{$_}}) }
-             grep { keys %{$conn_scopes{$_}} > 1 } sort keys %conn_scopes;
-is(scalar(@shared), 0, 'no backend connection carried requests of two scopes') or diag(join "\n", @shared);
+my $reused = check('interleaved scopes on one h2 worker', $before, @sent);
 
 # The check that kept them apart: mod_proxy's speculative read of the
 # pooled connection, answered by the module (PRE1012), before any write.
-my $port = vhost_port('ph2_be');
 ok(wait_log($mark, qr/PRE1012: .*localhost:$port\b/),
    'the mismatching pooled connections were set aside by the reuse check (PRE1012: a fresh one is used)');
 
 # Without reuse the test above would prove nothing.
-my $reused = grep { $_ > 1 } values %conn_uses;
-ok($reused >= 5, "pooled h2 connections were reused within a scope ($reused connections served more than one request)")
-    or diag(join "\n", @lines);
+ok($reused >= 5, "pooled h2 connections were reused within a scope ($reused connections served more than one request)");
+
+# Four clients at once, each going through the rounds from another place:
+# connections of several scopes pooled side by side, taken by the threads
+# of the same front process.
+$before = line_count($blog);
+my @kids;
+for my $c (1 .. 4) {
+    my $pid = open my $fh, '-|';
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        my $ua = keepalive_ua();
+        for my $i (0 .. 2 * @round - 1) {
+            my $k = ($i + 6 * $c) % @round;
+            my $p = $round[$k];
+            my $q = "i=c$c.$i";
+            print "$p $q ", $ua->get("$base${p}x?$q")->status_line, "\n";
+        }
+        exit 0;
+    }
+    push @kids, $fh;
+}
+@sent = ();
+for my $fh (@kids) {
+    while (<$fh>) {
+        chomp;
+        push @sent, [split / /, $_, 3];
+    }
+    close $fh;
+}
+is(scalar(@sent), 4 * 2 * @round, 'concurrent clients: every client made all its requests');
+note('concurrent clients: ' . check('four concurrent clients', $before, @sent)
+     . ' connections served more than one request');
 
 done_testing();
