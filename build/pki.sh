@@ -266,7 +266,8 @@ q "$W/ocsp-stale" "$OUT/inter.crt" "$OUT/ocsp-responder.crt" "$OUT/ocsp-responde
     "$OUT/good.crt" 72 48 "$OUT/ocsp-expired.der"
 
 # ---------------------------------------------------------------- client certs
-# All share the subject so that only validity differs between them.
+# All share the subject so that only validity differs between them (client2:
+# the same as client, another serial: t/pool_scope_h2.t).
 CLIENT_SUBJ='/O=mpr tests/CN=mpr-front-client'
 client() {
     mkkey "$OUT/$1.key"
@@ -275,6 +276,7 @@ client() {
 client client          "$NOW_1D"             "$Y1"
 client client-expired  "$(d '100 days ago')" "$(d '10 days ago')"
 client client-expiring "$NOW_1D"             "$(d '5 days')"
+client client2         "$NOW_1D"             "$Y1"
 cp "$OUT/client.crt" "$OUT/client-chain.crt"
 mkkey "$OUT/client-otherkey.key"
 

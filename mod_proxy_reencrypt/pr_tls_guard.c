@@ -152,8 +152,9 @@ static apr_status_t guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     if (pc->done && (rc = pr_current_request()) != NULL && rc->seq != pc->noted) {
         /* A later request on this pooled connection. mod_proxy checked it
-         * first (reuse_filter); a path that does not (mod_proxy_http2)
-         * still never sends a request over a connection of another scope. */
+         * first (reuse_filter; mod_proxy_http2 too, in
+         * ap_proxy_connect_backend); a path that does not still never
+         * sends a request over a connection of another scope. */
         if (rc->seq != pc->served && !may_serve(pc, rc)) {
             c->aborted = 1;
             apr_brigade_cleanup(bb);
