@@ -328,7 +328,10 @@ static int stream_process_connection(conn_rec *c)
 {
     const pr_stream_conf *sc;
 
-    if (c->master || c->outgoing) {
+    /* Called again for every request of every keep-alive connection
+     * (the event MPM resumes them through this hook): one load when no
+     * vhost streams. */
+    if (!pr_stream_any || c->master || c->outgoing) {
         return DECLINED;
     }
     sc = pr_stream_conf_of(c->base_server);

@@ -66,6 +66,10 @@ const pr_resolved *pr_stream_policy(server_rec *s, const pr_stream_backend *b,
 /* pr_stream_conf.c */
 int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                            server_rec *s);
+/* Does any vhost stream (ProxyReencryptStream passthrough or tls)? Set
+ * at post_config, read by the process_connection hook. */
+extern int pr_stream_any;
+
 int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s);
 void pr_stream_dump(apr_file_t *out, apr_pool_t *p, server_rec *main_s);

@@ -288,6 +288,8 @@ int pr_stream_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return failed ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
+int pr_stream_any;
+
 /* post_config: the listeners are open by now. */
 int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *main_s)
@@ -297,10 +299,12 @@ int pr_stream_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     (void)pconf;
     (void)plog;
     (void)ptemp;
+    pr_stream_any = 0;
     for (s = main_s; s; s = s->next) {
         const pr_stream_conf *c = pr_stream_conf_of(s);
         if (c->mode == PR_STREAM_PASSTHROUGH || c->mode == PR_STREAM_TLS) {
             no_defer_accept(s);
+            pr_stream_any = 1;
         }
     }
     pr_stream_stats_init(pconf, main_s);
