@@ -188,6 +188,11 @@ void pr_status_forwarded(request_rec *r, const apr_array_header_t *stripped, int
                          unsigned malformed, unsigned invalid);
 /* ProxyReencryptStatusScope (its command_rec is in pr_cmds). */
 const char *pr_status_set_scope(cmd_parms *cmd, void *mc, const char *arg);
+/* What a section of mod_status's /server-status may show to r: 0
+ * nothing (server-status switched on from .htaccess); 1 with *vhost the
+ * vhost whose rows r sees (ProxyReencryptStatusScope), NULL: every
+ * vhost's. */
+int pr_status_section_scope(request_rec *r, const char **vhost);
 /* pr_dump.c: apachectl -t -D DUMP_REENCRYPT. */
 void pr_dump_register_hooks(apr_pool_t *p);
 
