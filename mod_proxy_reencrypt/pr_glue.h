@@ -164,6 +164,9 @@ typedef struct {
 
 /* pr_handoff.c */
 void pr_handoff_set(request_rec *r, pr_request_ctx *ctx);
+/* pr_tls_verify.c: was the backend of r's attempt seq refused under
+ * enforce (the status the SPEC gives: 502)? */
+int pr_refused_attempt(request_rec *r, apr_uint32_t seq);
 const pr_request_ctx *pr_current_request(void);
 /* The context of a backend connection opened without a request on this
  * thread (mod_proxy_hcheck): from the configuration mod_proxy bound to

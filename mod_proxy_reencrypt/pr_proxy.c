@@ -328,6 +328,24 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return rv;
 }
 
+/* mod_proxy's request_status hook runs last in proxy_handler, with the
+ * final status. mod_proxy_http2 answers 503 for any backend connection
+ * that failed, a refusal included (mod_proxy_http answers 502 through
+ * the note pr_tls_guard.c sets); a 503 first makes mod_proxy fail over
+ * to another balancer member. What is left is the SPEC's 502 when the
+ * last attempt's backend was refused under enforce, and nothing else:
+ * under audit the status stays stock's. */
+static int pr_request_status(int *status, request_rec *r)
+{
+    const pr_request_ctx *rc = pr_current_request();
+
+    if (*status == HTTP_SERVICE_UNAVAILABLE && rc && rc->r == r
+        && rc->pol->policy == PR_POLICY_ENFORCE && pr_refused_attempt(r, rc->seq)) {
+        *status = HTTP_BAD_GATEWAY;
+    }
+    return OK;
+}
+
 static int pr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     (void)plog;
@@ -348,5 +366,6 @@ void pr_proxy_register_hooks(apr_pool_t *p)
     ap_hook_child_init(pr_proxy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(pr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     proxy_hook_scheme_handler(pr_scheme_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    APR_OPTIONAL_HOOK(proxy, request_status, pr_request_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(pr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }
