@@ -164,6 +164,9 @@ typedef struct {
 
 /* pr_handoff.c */
 void pr_handoff_set(request_rec *r, pr_request_ctx *ctx);
+/* pr_tls_verify.c: was the backend of r's attempt seq refused under
+ * enforce (the status the SPEC gives: 502)? */
+int pr_refused_attempt(request_rec *r, apr_uint32_t seq);
 const pr_request_ctx *pr_current_request(void);
 /* The context of a backend connection opened without a request on this
  * thread (mod_proxy_hcheck): from the configuration mod_proxy bound to
@@ -188,6 +191,11 @@ void pr_status_forwarded(request_rec *r, const apr_array_header_t *stripped, int
                          unsigned malformed, unsigned invalid);
 /* ProxyReencryptStatusScope (its command_rec is in pr_cmds). */
 const char *pr_status_set_scope(cmd_parms *cmd, void *mc, const char *arg);
+/* What a section of mod_status's /server-status may show to r: 0
+ * nothing (server-status switched on from .htaccess); 1 with *vhost the
+ * vhost whose rows r sees (ProxyReencryptStatusScope), NULL: every
+ * vhost's. */
+int pr_status_section_scope(request_rec *r, const char **vhost);
 /* pr_dump.c: apachectl -t -D DUMP_REENCRYPT. */
 void pr_dump_register_hooks(apr_pool_t *p);
 

@@ -14,6 +14,7 @@
 #include "pr_glue.h"
 
 #include "apr_atomic.h"
+#include "apr_fnmatch.h"
 #include "apr_strings.h"
 #include "apr_uri.h"
 #include "http_request.h"
@@ -145,24 +146,70 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
 /* Start-up: every static backend against its effective policy.         */
 
 /* Does the configuration give mod_ssl proxy trust anchors (or CRLs) for
- * vhost s? mod_ssl's own configuration is private to it and loaded only
- * after check_config, so this reads the configuration tree: one of the
- * two directives `names` at the top level, or anywhere inside s's
- * <VirtualHost> block. */
+ * backend w of vhost s? mod_ssl's own configuration is private to it and
+ * loaded only after check_config, so this reads the configuration tree:
+ * one of the two directives `names` at the top level or in s's
+ * <VirtualHost> block, directly or in a <Proxy>/<ProxyMatch> section
+ * that applies to w (mod_ssl applies a section's only to the backends it
+ * matches). */
 static int is_one_of(const ap_directive_t *d, const char *const *names)
 {
     return !strcasecmp(d->directive, names[0]) || !strcasecmp(d->directive, names[1]);
 }
 
-static int has_directive(const ap_directive_t *d, int recurse, const char *const *names)
+/* mod_proxy's match of section d (proxysection, proxy_walk) against the
+ * balancer's URL or the backend's, as pr_resolve.c ranks them. */
+static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w)
 {
-    for (; d; d = d->next) {
-        if (is_one_of(d, names)) {
+    const char *names[2], *args = d->args ? d->args : "", *end = ap_strrchr_c(args, '>');
+    char *path;
+    ap_regex_t *re = NULL;
+    int i;
+
+    args = end ? apr_pstrndup(p, args, (apr_size_t)(end - args)) : args;
+    path = ap_getword_conf(p, &args);
+    path += strncasecmp(path, "proxy:", 6) ? 0 : 6;
+    if (!strcasecmp(d->directive, "<ProxyMatch")
+        && (re = ap_pregcomp(p, path, AP_REG_EXTENDED)) == NULL) {
+        return 0;
+    }
+    names[0] = w->balancer ? w->balancer->s->name : NULL;
+    names[1] = w->s->name;
+    for (i = 0; i < 2; ++i) {
+        if (names[i] && (re ? !ap_regexec(re, names[i], 0, NULL, 0)
+                         : apr_fnmatch_test(path) ? apr_fnmatch(path, names[i], 0) == APR_SUCCESS
+                         : !strncmp(names[i], path, strlen(path)))) {
             return 1;
         }
-        if (d->first_child && (recurse || strcasecmp(d->directive, "<VirtualHost")) &&
-            has_directive(d->first_child, recurse || !strcasecmp(d->directive, "<IfModule")
-                                          || !strcasecmp(d->directive, "<IfDefine"), names)) {
+    }
+    return 0;
+}
+
+/* Is d a section whose content applies to w: a conditional one, or a
+ * <Proxy>/<ProxyMatch> that matches w (never <VirtualHost>, and mod_ssl's
+ * proxy directives are allowed nowhere else)? */
+static int looked_into(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w)
+{
+    static const char *const cond[] = { "<IfModule", "<IfDefine", "<IfVersion", "<IfFile",
+                                         "<IfDirective", "<IfSection" };
+    size_t i;
+
+    for (i = 0; i < sizeof(cond) / sizeof(cond[0]); ++i) {
+        if (!strcasecmp(d->directive, cond[i])) {
+            return 1;
+        }
+    }
+    return (!strcasecmp(d->directive, "<Proxy") || !strcasecmp(d->directive, "<ProxyMatch"))
+        && section_applies(p, d, w);
+}
+
+static int has_directive(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w,
+                         const char *const *names)
+{
+    for (; d; d = d->next) {
+        if (is_one_of(d, names)
+            || (d->first_child && looked_into(p, d, w)
+                && has_directive(p, d->first_child, w, names))) {
             return 1;
         }
     }
@@ -175,20 +222,13 @@ static int is_vhost_block(const ap_directive_t *d, server_rec *s)
         && s->defn_name && d->filename && !strcmp(d->filename, s->defn_name);
 }
 
-static int mod_ssl_has(server_rec *s, const char *const *names)
+static int mod_ssl_has(apr_pool_t *p, server_rec *s, proxy_worker *w, const char *const *names)
 {
     const ap_directive_t *d;
 
-    /* Top level (with <IfModule>/<IfDefine>, not other vhosts). */
-    for (d = ap_conftree; d; d = d->next) {
-        if (is_one_of(d, names)) {
-            return 1;
-        }
-        if (d->first_child && (!strcasecmp(d->directive, "<IfModule")
-                               || !strcasecmp(d->directive, "<IfDefine"))
-            && has_directive(d->first_child, 0, names)) {
-            return 1;
-        }
+    /* Top level (the main server's, not other vhosts'). */
+    if (has_directive(p, ap_conftree, w, names)) {
+        return 1;
     }
     if (!s->is_virtual) {
         return 0;
@@ -196,13 +236,13 @@ static int mod_ssl_has(server_rec *s, const char *const *names)
     /* The vhost's own block, found by where it was defined. */
     for (d = ap_conftree; d; d = d->next) {
         if (is_vhost_block(d, s)) {
-            return has_directive(d->first_child, 1, names);
+            return has_directive(p, d->first_child, w, names);
         }
         if (d->first_child && strcasecmp(d->directive, "<VirtualHost")) {
             const ap_directive_t *k;
             for (k = d->first_child; k; k = k->next) {
                 if (is_vhost_block(k, s)) {
-                    return has_directive(k->first_child, 1, names);
+                    return has_directive(p, k->first_child, w, names);
                 }
             }
         }
@@ -229,8 +269,8 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     /* Notes too: to the error log, once per backend (pr_startup.c). */
     pr_startup_note(s, w, pol, &note);
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
-                           pol->ca_file || pol->ca_path || mod_ssl_has(s, modssl_anchors),
-                           mod_ssl_has(s, modssl_crls));
+                           pol->ca_file || pol->ca_path || mod_ssl_has(p, s, w, modssl_anchors),
+                           mod_ssl_has(p, s, w, modssl_crls));
     /* Warnings go to the error log once it is open (pr_startup.c). */
     pr_startup_note(s, w, pol, &f);
     if (!f.code || !f.error) {
@@ -288,6 +328,24 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return rv;
 }
 
+/* mod_proxy's request_status hook runs last in proxy_handler, with the
+ * final status. mod_proxy_http2 answers 503 for any backend connection
+ * that failed, a refusal included (mod_proxy_http answers 502 through
+ * the note pr_tls_guard.c sets); a 503 first makes mod_proxy fail over
+ * to another balancer member. What is left is the SPEC's 502 when the
+ * last attempt's backend was refused under enforce, and nothing else:
+ * under audit the status stays stock's. */
+static int pr_request_status(int *status, request_rec *r)
+{
+    const pr_request_ctx *rc = pr_current_request();
+
+    if (*status == HTTP_SERVICE_UNAVAILABLE && rc && rc->r == r
+        && rc->pol->policy == PR_POLICY_ENFORCE && pr_refused_attempt(r, rc->seq)) {
+        *status = HTTP_BAD_GATEWAY;
+    }
+    return OK;
+}
+
 static int pr_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     (void)plog;
@@ -308,5 +366,6 @@ void pr_proxy_register_hooks(apr_pool_t *p)
     ap_hook_child_init(pr_proxy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(pr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     proxy_hook_scheme_handler(pr_scheme_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    APR_OPTIONAL_HOOK(proxy, request_status, pr_request_status, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(pr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }

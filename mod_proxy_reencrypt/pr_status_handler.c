@@ -196,14 +196,25 @@ static int st_handler(request_rec *r)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
-/* mod_status: a section of /server-status, plain text with ?auto. The
- * same scope as our own page; nothing when server-status itself was
- * switched on from .htaccess. */
+/* The scope of the sections of /server-status (ours and the streams'
+ * of pr_stream_stats.c): the same as our own page; nothing when
+ * server-status itself was switched on from .htaccess. */
+int pr_status_section_scope(request_rec *r, const char **vhost)
+{
+    if (handler_not_from_config(r)) {
+        return 0;
+    }
+    *vhost = scope_vhost(r);
+    return 1;
+}
+
+/* mod_status: a section of /server-status, plain text with ?auto. */
 static int st_status_hook(request_rec *r, int flags)
 {
     pr_st_page pg;
+    const char *vhost;
 
-    if (handler_not_from_config(r) || !page_for(r, &pg)) {
+    if (!pr_status_section_scope(r, &vhost) || !page_for(r, &pg)) {
         return OK;
     }
     if (flags & AP_STATUS_SHORT) {

@@ -2,7 +2,9 @@
  * pr_stream_stats.c: the counters of the stream vhosts, shared by every
  * child: an anonymous shared-memory segment made at post_config (a
  * restart starts them afresh), updated with apr_atomic only, shown in a
- * section of mod_status's /server-status (and its ?auto form).
+ * section of mod_status's /server-status (and its ?auto form) in the
+ * scope of the module's own section (ProxyReencryptStatusScope: by
+ * default the vhost serving the page only, so normally no stream vhost).
  *
  * Per stream vhost: connections, open now, bytes each way, and every
  * close for bad input by kind; per route: connections it took; per
@@ -116,9 +118,11 @@ static const char *astr(apr_pool_t *p, const char *s)
 static int stream_status_hook(request_rec *r, int flags)
 {
     int shortf = flags & AP_STATUS_SHORT, any = 0, nv = 0;
+    const char *scope;
     server_rec *s;
 
-    if (!counters) {
+    /* the scope of the backend rows of the module's section */
+    if (!counters || !pr_status_section_scope(r, &scope)) {
         return OK;
     }
     for (s = ap_server_conf; s; s = s->next) {
@@ -126,7 +130,7 @@ static int stream_status_hook(request_rec *r, int flags)
         const char *vh = pr_vhost_name(r->pool, s);
         int i, j, k;
 
-        if (!c->matches) {
+        if (!c->matches || (scope && strcmp(scope, vh))) {
             continue;
         }
         if (!any++ && !shortf) {

@@ -67,6 +67,8 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
     pr_event_emit(pc->c->base_server, &ev);
 }
 
+#define REFUSED_KEY "proxy_reencrypt:refused"
+
 void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
 {
     const pr_outcome *o = &pc->outcome;
@@ -91,6 +93,21 @@ void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
     put(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
     put(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
     pc->noted = seq;
+    if (o->status == HTTP_BAD_GATEWAY) {
+        /* refused under enforce: which attempt (pr_refused_attempt) */
+        apr_uint32_t *at = apr_palloc(r->pool, sizeof(*at));
+
+        *at = seq;
+        apr_pool_userdata_setn(at, REFUSED_KEY, NULL, r->pool);
+    }
+}
+
+int pr_refused_attempt(request_rec *r, apr_uint32_t seq)
+{
+    void *at = NULL;
+
+    apr_pool_userdata_get(&at, REFUSED_KEY, r->pool);
+    return at && *(const apr_uint32_t *)at == seq;
 }
 
 /* One line per refusal, with what an operator needs; at most one a

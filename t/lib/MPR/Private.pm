@@ -28,14 +28,15 @@ sub free_ports {
 }
 
 # httpd(mpm => 'event'|'prefork', body => TEXT, ports => N, threads => T,
-#       loglevel => 'warn'): one child; @port@, @portN@ and @dir@ in body
-# are replaced.
+#       loglevel => 'warn', stock => 1): one child; @port@, @portN@ and
+# @dir@ in body are replaced.
 sub httpd {
     my %a = @_;
     my $dir = tempdir('mpr-priv-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my @ports = free_ports($a{ports} || 1);
     my @load = MPR::Conf::load_lines();
-    my $mods = join '', grep { !/mpm_/ } @load;
+    # stock => 1: without mod_proxy_reencrypt (what stock Apache answers)
+    my $mods = join '', grep { !/mpm_/ && !($a{stock} && /proxy_reencrypt/) } @load;
     my ($mpm) = grep { /mpm_event/ } @load;
     my $threads = $a{threads} || 16;
     my $mpm_conf;
