@@ -337,9 +337,13 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
  * under audit the status stays stock's. */
 static int pr_request_status(int *status, request_rec *r)
 {
-    const pr_request_ctx *rc = pr_current_request();
+    const pr_request_ctx *rc;
 
-    if (*status == HTTP_SERVICE_UNAVAILABLE && rc && rc->r == r
+    if (*status != HTTP_SERVICE_UNAVAILABLE) {
+        return OK;                  /* every request: nothing else to look at */
+    }
+    rc = pr_current_request();
+    if (rc && rc->r == r
         && rc->pol->policy == PR_POLICY_ENFORCE && pr_refused_attempt(r, rc->seq)) {
         *status = HTTP_BAD_GATEWAY;
     }
