@@ -176,18 +176,26 @@ static void bind_sections(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     }
 }
 
-static const ap_directive_t *vhost_block(const apr_array_header_t *vhosts, server_rec *s)
+/* <VirtualHost> blocks by where they were written ("line file"), the
+ * way a server_rec names its definition. */
+static const char *where(apr_pool_t *p, unsigned line, const char *file)
 {
+    return apr_psprintf(p, "%u %s", line, file);
+}
+
+static apr_hash_t *vhost_blocks(apr_pool_t *ptemp, const apr_array_header_t *vhosts)
+{
+    apr_hash_t *h = apr_hash_make(ptemp);
     int i;
 
-    for (i = 0; s->defn_name && i < vhosts->nelts; ++i) {
+    for (i = 0; i < vhosts->nelts; ++i) {
         const ap_directive_t *d = APR_ARRAY_IDX(vhosts, i, const ap_directive_t *);
-        if ((unsigned)d->line_num == s->defn_line_number && d->filename
-            && !strcmp(d->filename, s->defn_name)) {
-            return d;
+        if (d->filename) {
+            apr_hash_set(h, where(ptemp, (unsigned)d->line_num, d->filename),
+                         APR_HASH_KEY_STRING, d);
         }
     }
-    return NULL;
+    return h;
 }
 
 void pr_modssl_scan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_s)
@@ -195,6 +203,7 @@ void pr_modssl_scan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_s)
     apr_array_header_t *main_secs = apr_array_make(ptemp, 8, sizeof(const ap_directive_t *));
     apr_array_header_t *vhosts = apr_array_make(ptemp, 8, sizeof(const ap_directive_t *));
     unsigned char main_id[PR_FP_LEN];
+    apr_hash_t *blocks;
     server_rec *s;
     int any = 0;
 
@@ -205,12 +214,15 @@ void pr_modssl_scan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_s)
     sections = NULL;
     memset(main_id, 0, sizeof(main_id));
     walk(ap_conftree, main_id, &any, main_secs, vhosts);
+    blocks = vhost_blocks(ptemp, vhosts);
     for (s = main_s; s; s = s->next) {
         modssl_id *m = apr_pmemdup(pconf, main_id, sizeof(*m));
         const apr_array_header_t *secs = main_secs;
 
         if (s->is_virtual) {
-            const ap_directive_t *v = vhost_block(vhosts, s);
+            const ap_directive_t *v = s->defn_name
+                ? apr_hash_get(blocks, where(ptemp, s->defn_line_number, s->defn_name),
+                               APR_HASH_KEY_STRING) : NULL;
             unsigned char own[PR_FP_LEN];
             int vany = 0;
 
