@@ -56,6 +56,20 @@ static void dump_one(void *baton, apr_pool_t *p, server_rec *s,
         apr_file_printf(out, "        %-18s kept %d s (addressttl)\n", "backend-address",
                         (int)w->s->address_ttl);
     }
+    /* mod_ssl's proxy configuration of the scope, by content: backends
+     * (and scopes) with the same short identity share connections. */
+    for (f = 0; f < PR_FP_LEN && !pol->modssl[f]; ++f) {
+    }
+    if (f == PR_FP_LEN) {
+        apr_file_printf(out, "        %-18s none (no SSLProxy* directive applies)\n",
+                        "mod_ssl-proxy");
+    }
+    else {
+        apr_file_printf(out, "        %-18s %02x%02x%02x%02x%02x%02x (SSLProxy* directives "
+                        "that apply, by content)\n", "mod_ssl-proxy", pol->modssl[0],
+                        pol->modssl[1], pol->modssl[2], pol->modssl[3], pol->modssl[4],
+                        pol->modssl[5]);
+    }
     for (f = 0; f < PR_F__COUNT; ++f) {
         pr_field_value(pol, (pr_field)f, value, sizeof(value));
         if (pol->origin[f]) {

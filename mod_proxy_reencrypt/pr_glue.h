@@ -143,6 +143,15 @@ const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
 /* A configured worker without a request (start-up, health checks). */
 const pr_resolved *pr_policy_for_worker(server_rec *s, proxy_worker *w);
 
+/* pr_modssl_scope.c: mod_ssl's proxy configuration (SSLProxy*) of each
+ * scope, by content, read from the configuration tree at check_config
+ * before any policy is resolved. pr_modssl_section(): a <Proxy>
+ * section's own (NULL: it has none); pr_modssl_server(): a server's (the
+ * main server's and its vhost block's). */
+void pr_modssl_scan(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_s);
+const unsigned char *pr_modssl_section(ap_conf_vector_t *sec);
+void pr_modssl_server(server_rec *s, unsigned char out[PR_FP_LEN]);
+
 /* The trust store for (file, path), loaded at configuration time, once
  * per configuration generation and shared by every backend that names
  * it. NULL with *err set on failure. */

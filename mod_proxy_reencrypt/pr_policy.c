@@ -137,7 +137,58 @@ void pr_resolved_finish(pr_resolved *p)
     put_num(md, p->proxy_protocol);
     put_num(md, p->ocsp);
     put_num(md, p->hs_timeout);
+    EVP_DigestUpdate(md, p->modssl, PR_FP_LEN);
     EVP_DigestFinal_ex(md, p->fp, &len);
+    EVP_MD_CTX_free(md);
+}
+
+int pr_is_modssl_proxy_directive(const char *name, size_t len)
+{
+    static const char prefix[] = "sslproxy";
+    size_t i;
+
+    if (!name || len <= sizeof(prefix) - 1) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(prefix) - 1; ++i) {
+        char c = name[i];
+        if ((c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c) != prefix[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void pr_modssl_fold(unsigned char id[PR_FP_LEN], const char *name, size_t name_len,
+                    const void *args, size_t args_len)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char lower[64];
+    unsigned int len = 0;
+    size_t i, j;
+
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        /* No digest (cannot happen with a working OpenSSL): at least
+         * never all zero, which means "no SSLProxy* directive". */
+        id[0] ^= 0xa5;
+        id[PR_FP_LEN - 1] ^= (unsigned char)(name_len + args_len);
+        return;
+    }
+    EVP_DigestUpdate(md, id, PR_FP_LEN);
+    put_num(md, (long)name_len);
+    for (i = 0; i < name_len; i += j) {
+        for (j = 0; j < sizeof(lower) && i + j < name_len; ++j) {
+            char c = name[i + j];
+            lower[j] = (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+        EVP_DigestUpdate(md, lower, j);
+    }
+    put_num(md, (long)args_len);
+    if (args_len) {
+        EVP_DigestUpdate(md, args, args_len);
+    }
+    EVP_DigestFinal_ex(md, id, &len);
     EVP_MD_CTX_free(md);
 }
 

@@ -86,6 +86,9 @@ typedef struct {
                                        the fingerprint: pr_reload.c keys by trust
                                        generation) */
     const char *origin[PR_F__COUNT];/* "file:line", NULL: the default */
+    unsigned char modssl[PR_FP_LEN];/* mod_ssl's own proxy configuration of the
+                                       scope, by content (pr_modssl_fold());
+                                       all zero: no SSLProxy* directive */
     unsigned char fp[PR_FP_LEN];    /* see pr_resolved_finish() */
 } pr_resolved;
 
@@ -95,10 +98,29 @@ void pr_resolved_defaults(pr_resolved *p);
 /* After the scopes were applied: the defaults that follow other fields
  * (the CRL check is "chain" once a CRL file is set), then the
  * fingerprint: a SHA-256 over every field a TLS verdict or a backend
- * connection depends on (not the forwarded-header fields, which act on
- * requests only). Two scopes with equal fingerprints may share verdicts,
+ * connection depends on, mod_ssl's configuration of the scope included
+ * (modssl; not the forwarded-header fields, which act on requests
+ * only). Two scopes with equal fingerprints may share verdicts,
  * sessions and pooled connections; any difference keeps them apart. */
 void pr_resolved_finish(pr_resolved *p);
+
+/* mod_ssl's proxy configuration of a scope (trust anchors, CRLs,
+ * SSLProxyVerify/Depth/CheckPeer*, machine certificate, protocols,
+ * ciphers) is what mod_ssl verifies a backend with before the module's
+ * own checks, and under the SPEC's default trust anchors it is the trust
+ * store. mod_ssl keeps it private, per vhost and per <Proxy> section, so
+ * the module knows it by content: the SSLProxy* directives that apply,
+ * folded in order into pr_resolved.modssl, hence into the fingerprint.
+ *
+ * Is the directive name[0..len) one of mod_ssl's proxy directives
+ * ("SSLProxy" and more, any case)? */
+int pr_is_modssl_proxy_directive(const char *name, size_t len);
+
+/* Fold one directive (name, any case; its arguments as written) or any
+ * tagged datum into id: id = SHA-256(id, name lower-cased, args), each
+ * length-prefixed. Start from all zero. */
+void pr_modssl_fold(unsigned char id[PR_FP_LEN], const char *name, size_t name_len,
+                    const void *args, size_t args_len);
 
 /* Value of a field as text for the dump, into buf (always terminated). */
 void pr_field_value(const pr_resolved *p, pr_field f, char *buf, size_t len);

@@ -298,6 +298,7 @@ static int pr_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 
     (void)plog;
     pr_startup_begin(pconf);
+    pr_modssl_scan(pconf, ptemp, main_s);   /* before any policy is resolved */
     for (s = main_s; s; s = s->next) {
         proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
         proxy_worker *workers;

@@ -106,6 +106,15 @@ static int section_matches(const proxy_dir_conf *pd, const char *name)
     return strncmp(name, pd->p, strlen(pd->p)) == 0;
 }
 
+/* Does a section take part in a backend's resolved policy? When it sets
+ * a directive of ours, or mod_ssl's proxy configuration (SSLProxy*),
+ * which the policy's identity holds (pr_modssl_scope.c): two scopes that
+ * differ only in mod_ssl's settings must not share pooled connections. */
+static int section_counts(ap_conf_vector_t *sec, const pr_dir_conf *mine)
+{
+    return (mine && pr_conf_sets_any(mine)) || pr_modssl_section(sec) != NULL;
+}
+
 /* The sections of s that apply, most specific last, as indices into
  * sconf->sec_proxy. Returns their number (-1: too many). */
 static int applicable(server_rec *s, const char *balancer_url, const char *url,
@@ -127,7 +136,7 @@ static int applicable(server_rec *s, const char *balancer_url, const char *url,
         const pr_dir_conf *mine = ap_get_module_config(sec[i], &proxy_reencrypt_module);
         int is_pattern, rank;
 
-        if (!pd || !mine || !pd->p || !pr_conf_sets_any(mine)) {
+        if (!pd || !pd->p || !section_counts(sec[i], mine)) {
             continue;
         }
         is_pattern = pd->r != NULL || pd->p_is_fnmatch;
@@ -153,6 +162,32 @@ static int applicable(server_rec *s, const char *balancer_url, const char *url,
     return n;
 }
 
+/* mod_ssl's configuration of the scope: the server's, then that of each
+ * applicable section that has one, in configuration order (the order
+ * mod_proxy merges them in, whatever their precedence for ours). */
+static void modssl_identity(server_rec *s, proxy_server_conf *sconf,
+                            const unsigned short *order, int n, unsigned char out[PR_FP_LEN])
+{
+    unsigned short secno[MAX_SECTIONS];
+    int i, j;
+
+    pr_modssl_server(s, out);
+    for (i = 0; i < n; ++i) {       /* insertion sort: a handful */
+        unsigned short k = order[i];
+        for (j = i; j > 0 && secno[j - 1] > k; --j) {
+            secno[j] = secno[j - 1];
+        }
+        secno[j] = k;
+    }
+    for (i = 0; i < n; ++i) {
+        const unsigned char *id =
+            pr_modssl_section(((ap_conf_vector_t **)sconf->sec_proxy->elts)[secno[i]]);
+        if (id) {
+            pr_modssl_fold(out, "<Proxy", 6, id, PR_FP_LEN);
+        }
+    }
+}
+
 static const pr_resolved *build(apr_pool_t *p, server_rec *s, const unsigned short *order,
                                 int n)
 {
@@ -164,8 +199,9 @@ static const pr_resolved *build(apr_pool_t *p, server_rec *s, const unsigned sho
     apply(p, r, pr_conf_of(s->lookup_defaults));
     for (i = 0; i < n; ++i) {
         ap_conf_vector_t *v = ((ap_conf_vector_t **)sconf->sec_proxy->elts)[order[i]];
-        apply(p, r, ap_get_module_config(v, &proxy_reencrypt_module));
+        apply(p, r, pr_conf_of(v));    /* an SSLProxy*-only section: none of ours */
     }
+    modssl_identity(s, sconf, order, n, r->modssl);
     pr_resolved_finish(r);
     return r;
 }
@@ -248,7 +284,7 @@ void pr_resolve_server(server_rec *s, server_rec *main_s)
         sec = (ap_conf_vector_t **)sconf->sec_proxy->elts;
         for (i = 0; i < sconf->sec_proxy->nelts; ++i) {
             const pr_dir_conf *mine = ap_get_module_config(sec[i], &proxy_reencrypt_module);
-            if (mine && pr_conf_sets_any(mine)) {
+            if (section_counts(sec[i], mine)) {
                 return;
             }
         }

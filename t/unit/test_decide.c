@@ -552,6 +552,87 @@ static void test_pooled(void)
     ok(!pr_pooled_may_serve(ka, kb), "pooled: another client certificate gets a fresh connection");
 }
 
+/* ---- mod_ssl's proxy configuration of a scope ----------------------- */
+
+static void test_modssl(void)
+{
+    static const struct { const char *name; int is; } rows[] = {
+        { "SSLProxyCACertificateFile", 1 }, { "sslproxycacertificatepath", 1 },
+        { "SSLProxyCARevocationFile", 1 }, { "SSLProxyCARevocationCheck", 1 },
+        { "SSLProxyVerify", 1 }, { "SSLProxyVerifyDepth", 1 },
+        { "SSLProxyCheckPeerName", 1 }, { "SSLProxyCheckPeerCN", 1 },
+        { "SSLProxyCheckPeerExpire", 1 }, { "SSLProxyMachineCertificateFile", 1 },
+        { "SSLProxyMachineCertificateChainFile", 1 }, { "SSLProxyProtocol", 1 },
+        { "SSLProxyCipherSuite", 1 }, { "SSLPROXYENGINE", 1 },
+        { "SSLProxy", 0 }, { "SSLProx", 0 }, { "SSLVerifyClient", 0 },
+        { "SSLCACertificateFile", 0 }, { "ProxyReencryptCACertificateFile", 0 },
+        { "ProxyPass", 0 }, { "<Proxy", 0 }, { "XSSLProxyVerify", 0 }, { "", 0 },
+    };
+    const char buf[] = "SSLProxyVerifyXXXX";   /* a prefix of a longer buffer */
+    unsigned char zero[PR_FP_LEN], a[PR_FP_LEN], b[PR_FP_LEN];
+    pr_resolved p = base(PR_POLICY_ENFORCE, PR_VERIFY_CHAIN), q;
+    const char *s1 = NULL, *s2 = NULL;
+    unsigned char kp[PR_FP_LEN], kq[PR_FP_LEN];
+    pr_names np, nq;
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        is_int(pr_is_modssl_proxy_directive(rows[i].name, strlen(rows[i].name)), rows[i].is,
+               "mod_ssl proxy directive? %s: %s", rows[i].name[0] ? rows[i].name : "(empty)",
+               rows[i].is ? "yes" : "no");
+    }
+    is_int(pr_is_modssl_proxy_directive(buf, 8), 0, "mod_ssl proxy directive? the length counts "
+           "(SSLProxy of SSLProxyVerifyXXXX: no)");
+    is_int(pr_is_modssl_proxy_directive(buf, 14), 1, "mod_ssl proxy directive? no NUL needed");
+    is_int(pr_is_modssl_proxy_directive(NULL, 0), 0, "mod_ssl proxy directive? NULL: no");
+
+    memset(zero, 0, sizeof(zero));
+#define FOLD(id, n, v) pr_modssl_fold(id, n, strlen(n), v, strlen(v))
+    memset(a, 0, sizeof(a));
+    FOLD(a, "SSLProxyCACertificateFile", "/etc/ssl/a.crt");
+    ok(memcmp(a, zero, PR_FP_LEN), "mod_ssl identity: one directive is not 'none'");
+    memset(b, 0, sizeof(b));
+    FOLD(b, "sslproxycacertificatefile", "/etc/ssl/a.crt");
+    ok(!memcmp(a, b, PR_FP_LEN), "mod_ssl identity: the directive's case does not count");
+    memset(b, 0, sizeof(b));
+    FOLD(b, "SSLProxyCACertificateFile", "/etc/ssl/A.crt");
+    ok(memcmp(a, b, PR_FP_LEN), "mod_ssl identity: the arguments' case counts (file names)");
+    memset(b, 0, sizeof(b));
+    FOLD(b, "SSLProxyCACertificatePath", "/etc/ssl/a.crt");
+    ok(memcmp(a, b, PR_FP_LEN), "mod_ssl identity: the directive counts");
+    FOLD(a, "SSLProxyVerify", "require");
+    memset(b, 0, sizeof(b));
+    FOLD(b, "SSLProxyVerify", "require");
+    FOLD(b, "SSLProxyCACertificateFile", "/etc/ssl/a.crt");
+    ok(memcmp(a, b, PR_FP_LEN), "mod_ssl identity: the order counts");
+    memset(a, 0, sizeof(a));
+    FOLD(a, "SSLProxyVerify", "require");
+    memset(b, 0, sizeof(b));
+    FOLD(b, "SSLProxyVerif", "yrequire");
+    ok(memcmp(a, b, PR_FP_LEN), "mod_ssl identity: name and arguments do not run together");
+    memset(b, 0, sizeof(b));
+    FOLD(b, "SSLProxyVerify", "require");
+    ok(!memcmp(a, b, PR_FP_LEN), "mod_ssl identity: deterministic");
+#undef FOLD
+
+    /* The identity is in the fingerprint, hence the connection key. */
+    q = p;
+    pr_resolved_finish(&q);
+    ok(!memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: no SSLProxy* on either side: equal");
+    memcpy(q.modssl, a, PR_FP_LEN);
+    pr_resolved_finish(&q);
+    ok(memcmp(p.fp, q.fp, PR_FP_LEN), "fingerprint: mod_ssl's configuration of the scope counts");
+    pr_choose_names(&p, "b.example", 0, "b.example", &s1, &np);
+    pr_conn_key(&p, &np, kp);
+    pr_choose_names(&q, "b.example", 0, "b.example", &s2, &nq);
+    pr_conn_key(&q, &nq, kq);
+    ok(!pr_pooled_may_serve(kp, kq), "pooled: other mod_ssl settings (anchors) get a fresh connection");
+    memcpy(p.modssl, b, PR_FP_LEN);     /* written alike */
+    pr_resolved_finish(&p);
+    pr_conn_key(&p, &np, kp);
+    ok(pr_pooled_may_serve(kp, kq), "pooled: mod_ssl settings written alike share connections");
+}
+
 /* ---- what the module changes on the wire ---------------------------- */
 
 static void test_wire(void)
@@ -966,6 +1047,7 @@ int main(void)
     test_outcome();
     test_cross_product();
     test_pooled();
+    test_modssl();
     test_startup();
     test_wire();
     test_bounds();

@@ -124,9 +124,11 @@ sub stop {
 
 sub DESTROY { $_[0]->stop if $_[0]{pid} }
 
-# nginx(servers => [[NAME, CHAIN, KEY], ...]): one TLS server per entry on a
-# free loopback port, answering 200 "nginx-backend=NAME", access log
-# DIR/logs/NAME.log.  undef when nginx is not installed.
+# nginx(servers => [[NAME, CHAIN, KEY], ...], conn_log => 0|1): one TLS
+# server per entry on a free loopback port, answering 200
+# "nginx-backend=NAME", access log DIR/logs/NAME.log (conn_log: lines
+# '"GET /x HTTP/1.1" 200 conn=N', N nginx's connection serial).  undef when
+# nginx is not installed.
 sub nginx {
     my %a = @_;
     my $bin = -x '/usr/sbin/nginx' ? '/usr/sbin/nginx' : `command -v nginx`;
@@ -141,14 +143,15 @@ sub nginx {
     my $conf = "worker_processes 1;\ndaemon on;\npid $dir/nginx.pid;\n"
              . "error_log $dir/logs/error.log warn;\nevents { worker_connections 256; }\nhttp {\n"
              . join('', map { "  ${_}_temp_path $dir/tmp/$_;\n" } qw(client_body proxy fastcgi uwsgi scgi))
-             . "  default_type text/plain;\n  access_log off;\n  keepalive_requests 100000;\n";
+             . "  default_type text/plain;\n  access_log off;\n  keepalive_requests 100000;\n"
+             . "  log_format mpr_conn '\"\$request\" \$status conn=\$connection';\n";
     for my $i (0 .. $#servers) {
         my ($name, $chain, $key) = @{ $servers[$i] };
         $port{$name} = $ports[$i];
         $conf .= "  server {\n    listen 127.0.0.1:$ports[$i] ssl;\n    server_name localhost;\n"
                . "    ssl_certificate $chain;\n    ssl_certificate_key $key;\n"
                . "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-               . "    access_log $dir/logs/$name.log;\n"
+               . "    access_log $dir/logs/$name.log" . ($a{conn_log} ? ' mpr_conn' : '') . ";\n"
                . "    location / { return 200 \"nginx-backend=$name\\n\"; }\n  }\n";
     }
     $conf .= "}\n";
