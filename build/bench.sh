@@ -536,7 +536,7 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
       apache_conf "$d" "$P_CG" "$kind"
       chown -R nobody:nogroup "$d"
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+        valgrind --tool=callgrind --vgdb=no ${BENCH_VG_OPTS:-} --callgrind-out-file="$d/cg.out" \
           "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 & ;;
     enforce-nofwd|enforce-staple|stock-hdr)
       kind=cg-$f
@@ -544,7 +544,7 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
       apache_conf "$d" "$P_CG" "$kind"
       chown -R nobody:nogroup "$d"
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+        valgrind --tool=callgrind --vgdb=no ${BENCH_VG_OPTS:-} --callgrind-out-file="$d/cg.out" \
           "$APACHE2" -X -f "$d/httpd.conf" >"$d/valgrind.log" 2>&1 & ;;
     nginx)
       mkdir -p "$d/logs" "$d/tmp"
@@ -554,7 +554,7 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
       [ "$mode" = full13 ] && sed -i 's|proxy_ssl_session_reuse on;|proxy_ssl_session_reuse off;|' "$d/nginx.conf"
       chown -R nobody:nogroup "$d"
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+        valgrind --tool=callgrind --vgdb=no ${BENCH_VG_OPTS:-} --callgrind-out-file="$d/cg.out" \
           "$NGINX" -e "$d/logs/error.log" -c "$d/nginx.conf" -p "$d" >"$d/valgrind.log" 2>&1 & ;;
     haproxy)
       mkdir -p "$d"
@@ -563,7 +563,7 @@ cg_server() {  # front mode dir -> starts it under valgrind (VGPID)
       [ "$mode" = full13 ] && sed -i 's|verifyhost localhost|verifyhost localhost no-ssl-reuse|' "$d/haproxy.cfg"
       chown -R nobody:nogroup "$d"
       "${SRV[@]}" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-        valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$d/cg.out" \
+        valgrind --tool=callgrind --vgdb=no ${BENCH_VG_OPTS:-} --callgrind-out-file="$d/cg.out" \
           "$HAPROXY" -db -f "$d/haproxy.cfg" >"$d/valgrind.log" 2>&1 & ;;
   esac
   VGPID=$!
@@ -589,6 +589,7 @@ cg_one() {  # front mode n -> prints total Ir
 }
 CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce:ka enforce-nofwd:ka
         nginx:full13 nginx:res13 nginx:res12 nginx:ka haproxy:full13 haproxy:res13 haproxy:res12 haproxy:ka"
+# BENCH_VG_OPTS="--dump-instr=yes": extra valgrind options (development).
 # BENCH_CG_SET="enforce:full13 enforce-staple:full13 ...": only these (a
 # partial run; enforce-staple = enforce + ProxyReencryptOCSP staple, the
 # backend stapling a good response: BENCHMARKS.md "OCSP staple cost";
