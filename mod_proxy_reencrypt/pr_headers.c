@@ -17,7 +17,7 @@
  *   them in r->headers_in from the scheme handler instead; mod_proxy_http2
  *   also appends on its own: see pr_forwarded_apply().
  *
- * The client, as mod_remoteip finds it (the walk is the pure core's,
+ * The client, as mod_remoteip finds it (pr_headers_chain.c; the walk is the pure core's,
  * pr_xff_walk / pr_fwd_walk):
  * - mod_remoteip (or its PROXY protocol) changed r->useragent_ip: that is
  *   the client, and the chain is the one it consumed (its note
@@ -35,6 +35,7 @@
 #include "http_ssl.h"
 
 #include "pr_forwarded.h"
+#include "pr_headers_chain.h"
 
 typedef struct {
     int enforce;
@@ -45,36 +46,6 @@ typedef struct {
     int trusted;                    /* the peer is a trusted proxy */
     unsigned malformed, invalid;    /* 1 << pr_hdr_id: counted (status) */
 } pr_fwd_values;
-
-static int trusted_addr(const apr_array_header_t *cidrs, apr_sockaddr_t *sa)
-{
-    int i;
-
-    for (i = 0; cidrs && sa && i < cidrs->nelts; ++i) {
-        if (apr_ipsubnet_test(APR_ARRAY_IDX(cidrs, i, apr_ipsubnet_t *), sa)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    const apr_array_header_t *cidrs;
-    apr_pool_t *pool;
-} trust_baton;
-
-/* pr_trust_fn: the pure core hands us IP literals it has validated. */
-static int trusted_ip(const char *ip, size_t len, void *b)
-{
-    trust_baton *tb = b;
-    apr_sockaddr_t *sa;
-
-    (void)len;
-    if (apr_sockaddr_info_get(&sa, ip, APR_UNSPEC, 0, 0, tb->pool) != APR_SUCCESS) {
-        return 0;
-    }
-    return trusted_addr(tb->cidrs, sa);
-}
 
 static int stripped_name(const pr_dir_conf *conf, const char *key)
 {
@@ -186,135 +157,6 @@ static int ip_valid(const char *s, size_t len)
     return pr_ip_literal(s, len) != 0;
 }
 
-/* One walked header: the chain left to right (addresses, then the peer),
- * and the elements as written (Forwarded). */
-typedef struct {
-    int present, malformed;
-    const char *client;
-    apr_array_header_t *addrs;      /* const char * */
-    apr_array_header_t *elems;      /* const char *, without the peer */
-} chain;
-
-static void walk(request_rec *r, const char *v, int rfc7239, trust_baton *tb, chain *ch)
-{
-    conn_rec *c = r->connection;
-    pr_hop *hops;
-    int stop = PR_WALK_START, n, i;
-
-    ch->present = v != NULL;
-    ch->malformed = 0;
-    if (!v) {
-        /* No such header: the chain is the peer. */
-        ch->client = c->client_ip;
-        ch->addrs = apr_array_make(r->pool, 1, sizeof(const char *));
-        ch->elems = NULL;
-        APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
-        return;
-    }
-    hops = apr_palloc(r->pool, sizeof(*hops) * PR_FWD_MAX_ENTRIES);
-    ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
-    ch->elems = apr_array_make(r->pool, 4, sizeof(const char *));
-    n = rfc7239
-        ? pr_fwd_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop)
-        : pr_xff_walk(v, strlen(v), trusted_ip, tb, hops, PR_FWD_MAX_ENTRIES, &stop);
-    if (n < 0) {
-        n = 0;
-    }
-    for (i = n - 1; i >= 0; --i) {
-        APR_ARRAY_PUSH(ch->addrs, const char *) = apr_pstrdup(r->pool, hops[i].addr);
-        APR_ARRAY_PUSH(ch->elems, const char *) =
-            apr_pstrmemdup(r->pool, v + hops[i].off, hops[i].len);
-    }
-    ch->client = n > 0 ? APR_ARRAY_IDX(ch->addrs, 0, const char *) : c->client_ip;
-    APR_ARRAY_PUSH(ch->addrs, const char *) = c->client_ip;
-    ch->malformed = stop == PR_WALK_MALFORMED;
-    if (ch->malformed) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PRE(1030)
-                      "%s from trusted proxy %s: the walk stopped at a malformed "
-                      "element, the client is the last good address (%s)",
-                      rfc7239 ? "Forwarded" : "X-Forwarded-For", c->client_ip, ch->client);
-    }
-}
-
-/* mod_remoteip's answer: %a, then the proxies it consumed (its note lists
- * them from the nearest), left to right. */
-static void remoteip_chain(request_rec *r, chain *ch)
-{
-    const char *note = apr_table_get(r->notes, "remoteip-proxy-ip-list");
-    apr_array_header_t *rev = apr_array_make(r->pool, 4, sizeof(const char *));
-    char *list, *tok, *last;
-    int i;
-
-    ch->present = 1;
-    ch->malformed = 0;
-    ch->client = r->useragent_ip;
-    ch->addrs = apr_array_make(r->pool, 4, sizeof(const char *));
-    ch->elems = NULL;
-    APR_ARRAY_PUSH(ch->addrs, const char *) = r->useragent_ip;
-    list = note ? apr_pstrdup(r->pool, note) : NULL;
-    for (tok = list ? apr_strtok(list, ", ", &last) : NULL; tok;
-         tok = apr_strtok(NULL, ", ", &last)) {
-        APR_ARRAY_PUSH(rev, const char *) = tok;
-    }
-    for (i = rev->nelts - 1; i >= 0; --i) {
-        APR_ARRAY_PUSH(ch->addrs, const char *) = APR_ARRAY_IDX(rev, i, const char *);
-    }
-}
-
-/* "a, b, c" of a's first upto strings */
-static const char *join_list(apr_pool_t *p, const apr_array_header_t *a, int upto)
-{
-    const char *out = NULL;
-    int i;
-
-    for (i = 0; i < upto; ++i) {
-        const char *s = APR_ARRAY_IDX(a, i, const char *);
-        out = out ? apr_pstrcat(p, out, ", ", s, NULL) : s;
-    }
-    return out;
-}
-
-/* This hop's Forwarded element, after the chain before it: the elements
- * as a trusted proxy wrote them, or for= of each address. */
-static const char *forwarded_value(request_rec *r, const chain *ch, const char *proto)
-{
-    apr_pool_t *p = r->pool;
-    const char *host = apr_table_get(r->headers_in, "Host");
-    const char *last = APR_ARRAY_IDX(ch->addrs, ch->addrs->nelts - 1, const char *);
-    const char *out = NULL;
-    char elem[1024];
-    int i, n;
-
-    /* a Host with a ',' would be quoted; downstream walks split on ','
-     * (pr_fwd_walk): leave host= out then, as for any Host the grammar
-     * cannot carry */
-    n = host && !strchr(host, ',')
-        ? pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(), pr_str_c(proto),
-                       pr_str_c(host))
-        : -1;
-    if (n < 0) {
-        /* A Host the grammar cannot carry: leave host= out. */
-        n = pr_fwd_build(elem, sizeof(elem), pr_str_c(last), pr_str_none(),
-                         pr_str_c(proto), pr_str_none());
-    }
-    if (n < 0) {
-        return NULL;
-    }
-    if (ch->elems) {
-        out = join_list(p, ch->elems, ch->elems->nelts);
-    }
-    else {
-        for (i = 0; i < ch->addrs->nelts - 1; ++i) {
-            char e[128];
-            if (pr_fwd_build(e, sizeof(e), pr_str_c(APR_ARRAY_IDX(ch->addrs, i, const char *)),
-                             pr_str_none(), pr_str_none(), pr_str_none()) > 0) {
-                out = out ? apr_pstrcat(p, out, ", ", e, NULL) : apr_pstrdup(p, e);
-            }
-        }
-    }
-    return out ? apr_pstrcat(p, out, ", ", elem, NULL) : apr_pstrdup(p, elem);
-}
-
 /* The effective mode: ProxyAddHeaders Off and no ProxyReencryptForwarded
  * set nothing. */
 static int mode_of(request_rec *r, const pr_resolved *pol)
@@ -354,8 +196,8 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     apr_pool_t *p = r->pool;
     const char *own_proto;
     incoming in;
-    trust_baton tb;
-    chain xc, fc, *primary;
+    pr_trust_baton tb;
+    pr_chain xc, fc, *primary;
     const char *v;
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
@@ -373,7 +215,7 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     memset(&in, 0, sizeof(in));
     in.conf = conf;
     in.pool = p;
-    in.trusted = out->trusted = trusted_addr(pol->trusted, c->client_addr);
+    in.trusted = out->trusted = pr_hdr_trusted_addr(pol->trusted, c->client_addr);
     in.keep_ours = out->mode == PR_FWD_MODE_OFF;
     for (i = 0; i < h->nelts; ++i) {  /* apr_table_do() without its varargs */
         if (e[i].key) {
@@ -390,7 +232,7 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     tb.cidrs = pol->trusted;
     tb.pool = p;
     if (strcmp(r->useragent_ip, c->client_ip) != 0) {
-        remoteip_chain(r, &xc);
+        pr_hdr_remoteip_chain(r, &xc);
         fc = xc;
         primary = &xc;
     }
@@ -404,8 +246,8 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
         primary = &xc;
     }
     else {
-        walk(r, in.val[PR_HDR_X_FORWARDED_FOR], 0, &tb, &xc);
-        walk(r, in.val[PR_HDR_FORWARDED], 1, &tb, &fc);
+        pr_hdr_walk(r, in.val[PR_HDR_X_FORWARDED_FOR], 0, &tb, &xc);
+        pr_hdr_walk(r, in.val[PR_HDR_FORWARDED], 1, &tb, &fc);
         if (out->mode == PR_FWD_MODE_RFC7239) {
             primary = fc.present || !xc.present ? &fc : &xc;
         }
@@ -424,7 +266,7 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
     out->malformed = (xc.malformed ? 1u << PR_HDR_X_FORWARDED_FOR : 0)
         | (fc.malformed ? 1u << PR_HDR_FORWARDED : 0);
     out->real_ip = primary->client;
-    out->xff = xc.addrs ? join_list(p, xc.addrs, xc.addrs->nelts) : c->client_ip;
+    out->xff = xc.addrs ? pr_hdr_join(p, xc.addrs, xc.addrs->nelts) : c->client_ip;
     out->proto = own_proto;
     out->host = apr_table_get(r->headers_in, "Host");
     if (!out->host) {
@@ -457,7 +299,7 @@ static void compute(request_rec *r, const pr_dir_conf *conf, const pr_resolved *
             fc.addrs = apr_array_make(p, 1, sizeof(const char *));
             APR_ARRAY_PUSH(fc.addrs, const char *) = c->client_ip;
         }
-        out->forwarded = forwarded_value(r, &fc, own_proto);
+        out->forwarded = pr_hdr_forwarded_value(r, &fc, own_proto);
     }
 }
 
