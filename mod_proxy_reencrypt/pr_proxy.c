@@ -77,11 +77,53 @@ static const char *requested_name(request_rec *r, int generic,
     return NULL;
 }
 
+/* The URL mod_proxy matches the <Proxy> sections with (proxy_walk, in
+ * map_to_storage): r->filename as it is there -- ProxyPass's target as
+ * written. The scheme's canon handler then lower-cases the host and
+ * drops a default port, and mod_proxy_balancer puts the member's URL in
+ * its place, so the scheme handler no longer sees it. */
+#define WALKED_NOTE "proxy_reencrypt:walked"
+
+static int note_walked(request_rec *r)
+{
+    if (r->proxyreq && r->filename && !strncmp(r->filename, "proxy:", 6)) {
+        apr_table_setn(r->notes, WALKED_NOTE, r->filename + 6);
+    }
+    return DECLINED;
+}
+
+/* Does the walked URL name the balancer b ("balancer://name", lower-case)? */
+static int walked_balancer(const char *walked, const proxy_balancer *b)
+{
+    size_t n = strlen(b->s->name);
+
+    return walked && !strncasecmp(walked, b->s->name, n)
+        && (!walked[n] || walked[n] == '/' || walked[n] == '?');
+}
+
+/* The URL the sections are matched with for a backend that is no
+ * balancer member: the walked one when it names the backend of url
+ * (the same scheme, host and port), else url. */
+static const char *walked_url(apr_pool_t *p, const char *walked, const char *url)
+{
+    const char *sep, *slash;
+    const char *origin;
+
+    if (!walked || !(sep = strstr(walked, "://"))) {
+        return url;
+    }
+    slash = ap_strchr_c(sep + 3, '/');
+    origin = slash ? apr_pstrmemdup(p, walked, (apr_size_t)(slash - walked + 1))
+                   : apr_pstrcat(p, walked, "/", NULL);
+    return pr_section_names(origin, strlen(origin), url, strlen(url)) ? walked : url;
+}
+
 static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                              proxy_server_conf *sconf, char *url,
                              const char *proxyhost, apr_port_t proxyport)
 {
-    const char *colon, *balancer_url = NULL, *backend, *vhost, *note;
+    const char *colon, *balancer_url = NULL, *backend, *vhost, *note, *own_url = url;
+    const char *walked = apr_table_get(r->notes, WALKED_NOTE);
     pr_request_ctx *ctx;
     pr_verdict v = { PR_REASON_PLAINTEXT, 0, 0 };
     pr_outcome o;
@@ -90,15 +132,19 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     (void)proxyhost;
     (void)proxyport;
     if (worker->balancer) {
-        balancer_url = (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
+        balancer_url = walked_balancer(walked, worker->balancer) ? walked
+                     : (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
                      ? r->filename + 6 : worker->balancer->s->name;
+    }
+    else {
+        own_url = walked_url(r->pool, walked, url);
     }
     /* Every attempt gets a context, policy off included: a pooled
      * connection opened for one scope must never serve another. */
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->r = r;
     ctx->worker = worker;
-    ctx->pol = pr_policy_for(r->server, worker, balancer_url, url);
+    ctx->pol = pr_policy_for(r->server, worker, balancer_url, own_url);
     ctx->seq = apr_atomic_inc32(&request_seq) + 1;
     ctx->balancer_member = worker->balancer != NULL;
     ctx->backend = generic ? backend_of_url(r->pool, url) : ap_proxy_worker_name(r->pool, worker);
@@ -306,6 +352,7 @@ void pr_proxy_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_child_init(pr_proxy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(note_walked, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(pr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     proxy_hook_scheme_handler(pr_scheme_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(pr_check_config, NULL, NULL, APR_HOOK_MIDDLE);
