@@ -261,9 +261,71 @@ static const char *const modssl_anchors[] = { "SSLProxyCACertificateFile",
 static const char *const modssl_crls[] = { "SSLProxyCARevocationFile",
                                            "SSLProxyCARevocationPath" };
 
+void pr_each_route(apr_pool_t *p, server_rec *s, proxy_worker *w, pr_route_fn *fn, void *baton)
+{
+    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
+    const pr_resolved *own = pr_policy_for_worker(s, w);
+    int i;
+
+    for (i = 0; sconf && sconf->aliases && i < sconf->aliases->nelts; ++i) {
+        const struct proxy_alias *ent = &APR_ARRAY_IDX(sconf->aliases, i, struct proxy_alias);
+        const pr_resolved *pol;
+
+        /* ProxyPassMatch targets are dynamic: judged per request */
+        if (ent->regex || !ent->real || ent->real[0] == '!') {
+            continue;
+        }
+        if (ent->balancer) {
+            if (ent->balancer != w->balancer) {
+                continue;
+            }
+            pol = pr_policy_for(s, w, ent->real, w->s->name);
+        }
+        else {
+            if (w->balancer || ap_proxy_get_worker(p, NULL, sconf, ent->real) != w) {
+                continue;
+            }
+            pol = pr_policy_for(s, w, NULL, ent->real);
+        }
+        if (pol != own) {
+            fn(baton, ent->real, pol);
+        }
+    }
+}
+
+typedef struct {
+    apr_pool_t *p;
+    server_rec *s;
+    proxy_worker *w;
+    int rv;
+} route_check;
+
+static int check_policy(apr_pool_t *p, server_rec *s, proxy_worker *w,
+                        const pr_resolved *pol, const char *via);
+
+static void check_route(void *baton, const char *via, const pr_resolved *pol)
+{
+    route_check *rc = baton;
+
+    if (check_policy(rc->p, rc->s, rc->w, pol, via) != OK) {
+        rc->rv = HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* The worker with its own policy, and with each ProxyPass URL reaching it
+ * whose sections differ (a <ProxyMatch> written with the URL's case). */
 static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 {
-    const pr_resolved *pol = pr_policy_for_worker(s, w);
+    route_check rc = { p, s, w, OK };
+
+    rc.rv = check_policy(p, s, w, pr_policy_for_worker(s, w), NULL);
+    pr_each_route(p, s, w, check_route, &rc);
+    return rc.rv;
+}
+
+static int check_policy(apr_pool_t *p, server_rec *s, proxy_worker *w,
+                        const pr_resolved *pol, const char *via)
+{
     const char *scheme = w->s->scheme, *about;
     pr_finding f;
 
@@ -287,10 +349,11 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     about = f.about == PR_F_POLICY ? "" : apr_psprintf(p, "%s, set at %s; ",
         pr_field_directive(f.about), f.at ? f.at : "its default");
     ap_log_error(APLOG_MARK, APLOG_STARTUP | (f.error ? APLOG_ERR : APLOG_WARNING), 0,
-                 f.error ? NULL : s, "PRE%04d: backend %s%s%s of vhost %s %s "
+                 f.error ? NULL : s, "PRE%04d: backend %s%s%s%s%s of vhost %s %s "
                  "(%sProxyReencryptPolicy %s, set at %s)", f.code,
                  ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
-                 w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), f.what,
+                 w->balancer ? w->balancer->s->name : "", via ? " via ProxyPass " : "",
+                 via ? via : "", pr_vhost_name(p, s), f.what,
                  about, pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
                  pol->origin[PR_F_POLICY] ? pol->origin[PR_F_POLICY] : "the default");
     return f.error ? HTTP_INTERNAL_SERVER_ERROR : OK;

@@ -1,3 +1,7 @@
+# policy_section_case.t (the review's t/review_section_case.t, extended):
+# the module applies the <Proxy> sections mod_proxy applies, whatever the
+# case of the names in them.
+#
 # Review finding: a <Proxy> section written with the very URL of its
 # ProxyPass, when that URL's host has upper-case letters, is applied by
 # mod_proxy (its Require denies) but ignored by the module: the policy it
@@ -48,6 +52,40 @@ my $s = MPR::Private::httpd(mpm => 'event', threads => 8, body => <<"EOC");
     <Proxy https://LocalHost:$good/deny/>
         Require all denied
     </Proxy>
+    # patterns: mod_proxy matches <ProxyMatch> and wildcard sections, case
+    # and all, with the URL as ProxyPass wrote it (not the worker's name)
+    ProxyPass /rx/ https://LocalHost:$foreign/rx/
+    <ProxyMatch "^https://LocalHost:$foreign/rx/">
+        ProxyReencryptPolicy enforce
+        ProxyReencryptCACertificateFile $pki/root.crt
+    </ProxyMatch>
+    ProxyPass /glob/ https://LocalHost:$foreign/glob/
+    <Proxy "https://LocalHost:*/glob/*">
+        ProxyReencryptPolicy enforce
+        ProxyReencryptCACertificateFile $pki/root.crt
+    </Proxy>
+    # a case-sensitive regex that the written URL does not match: mod_proxy
+    # does not apply it (control: its Require), so neither does the module
+    ProxyPass /rxlow/ https://LocalHost:$foreign/rxlow/
+    <ProxyMatch "^https://localhost:$foreign/rxlow/">
+        ProxyReencryptPolicy enforce
+        ProxyReencryptCACertificateFile $pki/root.crt
+    </ProxyMatch>
+    ProxyPass /rxdeny/ https://LocalHost:$good/rxdeny/
+    <ProxyMatch "^https://LocalHost:$good/rxdeny/">
+        Require all denied
+    </ProxyMatch>
+    ProxyPass /rxnodeny/ https://LocalHost:$good/rxnodeny/
+    <ProxyMatch "^https://localhost:$good/rxnodeny/">
+        Require all denied
+    </ProxyMatch>
+    # a default port written in the section: one backend with the port-less
+    # worker name mod_proxy gives it (no listener needed: the test reads the dump)
+    ProxyPass /dflt/ https://127.0.0.1:443/dflt/
+    <Proxy https://127.0.0.1:443/dflt/>
+        ProxyReencryptPolicy enforce
+        ProxyReencryptCACertificateFile $pki/root.crt
+    </Proxy>
 </VirtualHost>
 EOC
 
@@ -64,10 +102,35 @@ is($ua->get($s->url('/mixed/'))->code, 502,
 is($ua->get($s->url('/pool/'))->code, 502,
    '<Proxy balancer://MyPool> enforce: its untrusted member is refused (502)');
 
+is($ua->get($s->url('/rxdeny/'))->code, 403,
+   'control: mod_proxy applies <ProxyMatch ^https://LocalHost:P/rxdeny/> (403)');
+is($ua->get($s->url('/rxnodeny/'))->code, 200,
+   'control: mod_proxy does not apply <ProxyMatch ^https://localhost:P/rxnodeny/> to LocalHost (200)');
+is($ua->get($s->url('/rx/'))->code, 502,
+   '<ProxyMatch ^https://LocalHost:P/rx/> enforce: the untrusted backend is refused (502)');
+is($ua->get($s->url('/glob/'))->code, 502,
+   '<Proxy https://LocalHost:*/glob/*> enforce: the untrusted backend is refused (502)');
+is($ua->get($s->url('/rxlow/'))->code, 200,
+   '<ProxyMatch ^https://localhost:P/rxlow/>, not applied by mod_proxy: audit, served as stock (200)');
+
 my $dump = `${\ (Apache::Test::vars('httpd') || '/usr/sbin/apache2') } -t -D DUMP_REENCRYPT -f $s->{dir}/httpd.conf 2>&1`;
 my ($mixed) = $dump =~ m{(https://localhost:$foreign/mixed/.*?)(?=\n    \S|\z)}is;
 like($mixed // '', qr/policy\s+enforce/, 'DUMP_REENCRYPT: the mixed-case backend is under enforce')
     or diag($mixed // $dump);
+my ($dflt) = $dump =~ m{(https://127\.0\.0\.1/dflt/.*?)(?=\n    \S|\z)}s;
+like($dflt // '', qr/policy\s+enforce/,
+     'DUMP_REENCRYPT: <Proxy https://127.0.0.1:443/dflt/> applies to the worker https://127.0.0.1/dflt/')
+    or diag($dflt // $dump);
+# requests through ProxyPass https://LocalHost:P/rx/ are under the regex's
+# enforce (the worker's own name, lower-case, does not match it)
+my ($rx) = $dump =~ m{(https://localhost:$foreign/rx/ via ProxyPass https://LocalHost:$foreign/rx/\n.*?)(?=\n    \S|\z)}s;
+like($rx // '', qr/policy\s+enforce/,
+     'DUMP_REENCRYPT: requests via ProxyPass https://LocalHost:P/rx/ are under the <ProxyMatch> enforce')
+    or diag($rx // $dump);
+my ($rxlow) = $dump =~ m{(https://localhost:$foreign/rxlow/ via ProxyPass https://LocalHost:$foreign/rxlow/\n.*?)(?=\n    \S|\z)}s;
+like($rxlow // '', qr/policy\s+audit/,
+     'DUMP_REENCRYPT: requests via ProxyPass https://LocalHost:P/rxlow/ are not under the lower-case regex')
+    or diag($rxlow // $dump);
 $s->stop;
 
 # start-up: a plaintext member of <Proxy balancer://MyPool> under enforce
@@ -80,4 +143,30 @@ my ($rc, $out) = config_test(<<'EOB');
 EOB
 isnt($rc, 0, 'start-up: a plaintext member of <Proxy balancer://MyPool> under enforce stops httpd')
     or diag($out);
+like($out, qr/PRE\d+: backend http:\/\/127\.0\.0\.1:9 of balancer:\/\/mypool/i,
+     'start-up: the refusal names the member and its balancer');
+
+# start-up: a plaintext backend under enforce from sections written with
+# the ProxyPass URL's case: a prefix section, and a regex
+for my $case (['prefix', "<Proxy http://LocalHost:9/a/>"],
+              ['regex', '<ProxyMatch "^http://LocalHost:9/a/">']) {
+    my ($what, $open) = @$case;
+    (my $close = $open) =~ s/^<(\w+).*/<\/$1>/;
+    my ($rc2, $out2) = config_test(<<"EOB");
+    ProxyPass /a/ http://LocalHost:9/a/
+    $open
+        ProxyReencryptPolicy enforce
+    $close
+EOB
+    isnt($rc2, 0, "start-up: plaintext http://LocalHost:9/a/ under a $what section's enforce stops httpd")
+        or diag($out2);
+}
+# start-up: the lower-case regex mod_proxy does not apply refuses nothing
+my ($rc3, $out3) = config_test(<<'EOB');
+    ProxyPass /a/ http://LocalHost:9/a/
+    <ProxyMatch "^http://localhost:9/b/">
+        ProxyReencryptPolicy enforce
+    </ProxyMatch>
+EOB
+is($rc3, 0, 'start-up: a section naming another path refuses nothing') or diag($out3);
 done_testing();
