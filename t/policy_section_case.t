@@ -47,6 +47,13 @@ my $s = MPR::Private::httpd(mpm => 'event', threads => 8, body => <<"EOC");
         ProxyReencryptCACertificateFile $pki/root.crt
     </Proxy>
     ProxyPass /pool/ balancer://MyPool/
+    # health checks of a member of such a balancer obey its section too
+    <Proxy balancer://HcPool>
+        BalancerMember https://localhost:$foreign/hc/ hcmethod=GET hcinterval=1 hcuri=/ retry=1
+        ProxyReencryptPolicy enforce
+        ProxyReencryptCACertificateFile $pki/root.crt
+    </Proxy>
+    ProxyPass /hc/ balancer://HcPool/
     # control: mod_proxy itself applies a mixed-case section
     ProxyPass /deny/ https://LocalHost:$good/deny/
     <Proxy https://LocalHost:$good/deny/>
@@ -113,6 +120,16 @@ is($ua->get($s->url('/glob/'))->code, 502,
 is($ua->get($s->url('/rxlow/'))->code, 200,
    '<ProxyMatch ^https://localhost:P/rxlow/>, not applied by mod_proxy: audit, served as stock (200)');
 
+my $hc_refused = 0;
+for (1 .. 40) {
+    open my $el, '<', $s->error_log or last;
+    $hc_refused = grep { /PRE1010: refused backend https:\/\/localhost:$foreign\/hc\/ .*health check/ } <$el>;
+    last if $hc_refused;
+    select(undef, undef, undef, 0.25);
+}
+ok($hc_refused, '<Proxy balancer://HcPool> enforce: the health check of its untrusted member is refused')
+    or diag(`tail -20 ${\ $s->error_log}`);
+
 my $dump = `${\ (Apache::Test::vars('httpd') || '/usr/sbin/apache2') } -t -D DUMP_REENCRYPT -f $s->{dir}/httpd.conf 2>&1`;
 my ($mixed) = $dump =~ m{(https://localhost:$foreign/mixed/.*?)(?=\n    \S|\z)}is;
 like($mixed // '', qr/policy\s+enforce/, 'DUMP_REENCRYPT: the mixed-case backend is under enforce')
@@ -143,8 +160,8 @@ my ($rc, $out) = config_test(<<'EOB');
 EOB
 isnt($rc, 0, 'start-up: a plaintext member of <Proxy balancer://MyPool> under enforce stops httpd')
     or diag($out);
-like($out, qr/PRE\d+: backend http:\/\/127\.0\.0\.1:9 of balancer:\/\/mypool/i,
-     'start-up: the refusal names the member and its balancer');
+like($out, qr/PRE\d+: backend http:\/\/127\.0\.0\.1:9 of balancer:\/\/mypool .*ProxyReencryptPolicy enforce/i,
+     'start-up: the refusal names the member, its balancer and the enforce');
 
 # start-up: a plaintext backend under enforce from sections written with
 # the ProxyPass URL's case: a prefix section, and a regex
