@@ -103,19 +103,18 @@ static int walked_balancer(const char *walked, const proxy_balancer *b)
 
 /* The URL the sections are matched with for a backend that is no
  * balancer member: the walked one when it names the backend of url
- * (the same scheme, host and port), else url. */
-static const char *walked_url(apr_pool_t *p, const char *walked, const char *url)
+ * (the same scheme, host and port: its "scheme://host:port/" names url),
+ * else url. */
+static const char *walked_url(const char *walked, const char *url)
 {
     const char *sep, *slash;
-    const char *origin;
 
-    if (!walked || !(sep = strstr(walked, "://"))) {
+    if (!walked || !(sep = strstr(walked, "://"))
+        || !(slash = ap_strchr_c(sep + 3, '/'))) {
         return url;
     }
-    slash = ap_strchr_c(sep + 3, '/');
-    origin = slash ? apr_pstrmemdup(p, walked, (apr_size_t)(slash - walked + 1))
-                   : apr_pstrcat(p, walked, "/", NULL);
-    return pr_section_names(origin, strlen(origin), url, strlen(url)) ? walked : url;
+    return pr_section_names(walked, (size_t)(slash - walked + 1), url, strlen(url))
+           ? walked : url;
 }
 
 static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
@@ -137,7 +136,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                      ? r->filename + 6 : worker->balancer->s->name;
     }
     else {
-        own_url = walked_url(r->pool, walked, url);
+        own_url = walked_url(walked, url);
     }
     /* Every attempt gets a context, policy off included: a pooled
      * connection opened for one scope must never serve another. */
@@ -261,35 +260,73 @@ static const char *const modssl_anchors[] = { "SSLProxyCACertificateFile",
 static const char *const modssl_crls[] = { "SSLProxyCARevocationFile",
                                            "SSLProxyCARevocationPath" };
 
-void pr_each_route(apr_pool_t *p, server_rec *s, proxy_worker *w, pr_route_fn *fn, void *baton)
+/* The ProxyPass URLs of s with other sections than their worker's name,
+ * per worker: one pass over the ProxyPass entries (mod_proxy's own worker
+ * lookup for each, as ProxyPass itself does), once per server and pool.
+ * Nothing to do for a vhost without sections of ours. */
+typedef struct pr_route {
+    const char *via;
+    const pr_resolved *pol;
+    struct pr_route *next;
+} pr_route;
+
+static void add_route(apr_pool_t *p, apr_hash_t *h, server_rec *s, proxy_worker *w,
+                      const char *via, const pr_resolved *pol)
+{
+    pr_route *r;
+
+    if (pol == pr_policy_for_worker(s, w)) {
+        return;
+    }
+    r = apr_palloc(p, sizeof(*r));
+    r->via = via;
+    r->pol = pol;
+    r->next = apr_hash_get(h, &w, sizeof(w));
+    apr_hash_set(h, apr_pmemdup(p, &w, sizeof(w)), sizeof(w), r);
+}
+
+static apr_hash_t *routes_of(apr_pool_t *p, server_rec *s)
 {
     proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
-    const pr_resolved *own = pr_policy_for_worker(s, w);
-    int i;
+    const pr_dir_conf *vc = pr_conf_of(s->lookup_defaults);
+    const char *key = apr_psprintf(p, "proxy_reencrypt:routes:%pp", (void *)s);
+    void *data = NULL;
+    apr_hash_t *h;
+    int i, j;
 
-    for (i = 0; sconf && sconf->aliases && i < sconf->aliases->nelts; ++i) {
+    apr_pool_userdata_get(&data, key, p);
+    if (data) {
+        return data;
+    }
+    h = apr_hash_make(p);
+    apr_pool_userdata_set(h, key, NULL, p);
+    for (i = 0; !vc->alone && sconf && sconf->aliases && i < sconf->aliases->nelts; ++i) {
         const struct proxy_alias *ent = &APR_ARRAY_IDX(sconf->aliases, i, struct proxy_alias);
-        const pr_resolved *pol;
+        proxy_worker *w;
 
         /* ProxyPassMatch targets are dynamic: judged per request */
         if (ent->regex || !ent->real || ent->real[0] == '!') {
             continue;
         }
         if (ent->balancer) {
-            if (ent->balancer != w->balancer) {
-                continue;
+            for (j = 0; j < ent->balancer->workers->nelts; ++j) {
+                w = APR_ARRAY_IDX(ent->balancer->workers, j, proxy_worker *);
+                add_route(p, h, s, w, ent->real, pr_policy_for(s, w, ent->real, w->s->name));
             }
-            pol = pr_policy_for(s, w, ent->real, w->s->name);
         }
-        else {
-            if (w->balancer || ap_proxy_get_worker(p, NULL, sconf, ent->real) != w) {
-                continue;
-            }
-            pol = pr_policy_for(s, w, NULL, ent->real);
+        else if ((w = ap_proxy_get_worker(p, NULL, sconf, ent->real)) && !w->balancer) {
+            add_route(p, h, s, w, ent->real, pr_policy_for(s, w, NULL, ent->real));
         }
-        if (pol != own) {
-            fn(baton, ent->real, pol);
-        }
+    }
+    return h;
+}
+
+void pr_each_route(apr_pool_t *p, server_rec *s, proxy_worker *w, pr_route_fn *fn, void *baton)
+{
+    const pr_route *r = apr_hash_get(routes_of(p, s), &w, sizeof(w));
+
+    for (; r; r = r->next) {
+        fn(baton, r->via, r->pol);
     }
 }
 
