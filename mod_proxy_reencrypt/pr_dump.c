@@ -20,14 +20,60 @@ typedef struct {
 } dump_ctx;
 
 /* One line per field: "name  value  (default)" or "(set at file:line)". */
+static void dump_fields(apr_file_t *out, const pr_resolved *pol)
+{
+    char value[512];
+    int f;
+
+    /* mod_ssl's proxy configuration of the scope, by content: backends
+     * (and scopes) with the same short identity share connections. */
+    for (f = 0; f < PR_FP_LEN && !pol->modssl[f]; ++f) {
+    }
+    if (f == PR_FP_LEN) {
+        apr_file_printf(out, "        %-18s none (no SSLProxy* directive applies)\n",
+                        "mod_ssl-proxy");
+    }
+    else {
+        apr_file_printf(out, "        %-18s %02x%02x%02x%02x%02x%02x (SSLProxy* directives "
+                        "that apply, by content)\n", "mod_ssl-proxy", pol->modssl[0],
+                        pol->modssl[1], pol->modssl[2], pol->modssl[3], pol->modssl[4],
+                        pol->modssl[5]);
+    }
+    for (f = 0; f < PR_F__COUNT; ++f) {
+        pr_field_value(pol, (pr_field)f, value, sizeof(value));
+        if (pol->origin[f]) {
+            apr_file_printf(out, "        %-18s %s (set at %s)\n", pr_field_name((pr_field)f),
+                            value, pol->origin[f]);
+        }
+        else {
+            apr_file_printf(out, "        %-18s %s (default)\n", pr_field_name((pr_field)f),
+                            value);
+        }
+    }
+}
+
+typedef struct {
+    apr_file_t *out;
+    const char *name;
+} route_ctx;
+
+/* Requests through a ProxyPass URL that other sections apply to (a
+ * <ProxyMatch> matching the URL as written, not the worker's name). */
+static void dump_route(void *baton, const char *via, const pr_resolved *pol)
+{
+    route_ctx *rc = baton;
+
+    apr_file_printf(rc->out, "    %s via ProxyPass %s\n", rc->name, via);
+    dump_fields(rc->out, pol);
+}
+
 static void dump_one(void *baton, apr_pool_t *p, server_rec *s,
                      proxy_balancer *b, proxy_worker *w)
 {
     dump_ctx *d = baton;
     apr_file_t *out = d->out;
     const pr_resolved *pol = pr_policy_for_worker(s, w);
-    char value[512];
-    int f;
+    route_ctx rc;
 
     if (d->last_s != s) {
         d->last_s = s;
@@ -56,31 +102,10 @@ static void dump_one(void *baton, apr_pool_t *p, server_rec *s,
         apr_file_printf(out, "        %-18s kept %d s (addressttl)\n", "backend-address",
                         (int)w->s->address_ttl);
     }
-    /* mod_ssl's proxy configuration of the scope, by content: backends
-     * (and scopes) with the same short identity share connections. */
-    for (f = 0; f < PR_FP_LEN && !pol->modssl[f]; ++f) {
-    }
-    if (f == PR_FP_LEN) {
-        apr_file_printf(out, "        %-18s none (no SSLProxy* directive applies)\n",
-                        "mod_ssl-proxy");
-    }
-    else {
-        apr_file_printf(out, "        %-18s %02x%02x%02x%02x%02x%02x (SSLProxy* directives "
-                        "that apply, by content)\n", "mod_ssl-proxy", pol->modssl[0],
-                        pol->modssl[1], pol->modssl[2], pol->modssl[3], pol->modssl[4],
-                        pol->modssl[5]);
-    }
-    for (f = 0; f < PR_F__COUNT; ++f) {
-        pr_field_value(pol, (pr_field)f, value, sizeof(value));
-        if (pol->origin[f]) {
-            apr_file_printf(out, "        %-18s %s (set at %s)\n", pr_field_name((pr_field)f),
-                            value, pol->origin[f]);
-        }
-        else {
-            apr_file_printf(out, "        %-18s %s (default)\n", pr_field_name((pr_field)f),
-                            value);
-        }
-    }
+    dump_fields(out, pol);
+    rc.out = out;
+    rc.name = ap_proxy_worker_name(p, w);
+    pr_each_route(p, s, w, dump_route, &rc);
 }
 
 /* test_config runs for -t once the configuration is read, where core

@@ -142,6 +142,11 @@ const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,
                                  const char *balancer_url, const char *url);
 /* A configured worker without a request (start-up, health checks). */
 const pr_resolved *pr_policy_for_worker(server_rec *s, proxy_worker *w);
+/* pr_proxy.c: the ProxyPass URLs of s that reach w, as written (the
+ * names mod_proxy matches the <Proxy> sections with for those requests)
+ * whose policy differs from pr_policy_for_worker()'s: fn for each. */
+typedef void pr_route_fn(void *baton, const char *via, const pr_resolved *pol);
+void pr_each_route(apr_pool_t *p, server_rec *s, proxy_worker *w, pr_route_fn *fn, void *baton);
 
 /* pr_modssl_scope.c: mod_ssl's proxy configuration (SSLProxy*) of each
  * scope, by content, read from the configuration tree at check_config

@@ -328,3 +328,128 @@ void pr_sections_order(size_t *idx, const pr_section_rank *ranks, size_t n)
         idx[j] = k;
     }
 }
+
+/* The parts of "scheme://authority/path..." within s[0..len). */
+typedef struct {
+    size_t scheme;              /* length of the scheme */
+    const char *host;           /* authority: host, or balancer name */
+    size_t host_len;
+    const char *port;           /* digits after ':' (NULL: none) */
+    size_t port_len;
+    int whole;                  /* the authority ends in s (a '/' follows) */
+    const char *path;           /* from the '/' after the authority */
+    size_t path_len;
+} url_parts;
+
+static int split_url(const char *s, size_t len, url_parts *u)
+{
+    size_t i, a, e;
+    const char *colon = NULL;
+
+    for (i = 0; i + 2 < len && s[i] != ':' && s[i] != '/'; ++i) {
+    }
+    if (i == 0 || i + 2 >= len || s[i] != ':' || s[i + 1] != '/' || s[i + 2] != '/') {
+        return 0;
+    }
+    u->scheme = i;
+    a = i + 3;
+    for (e = a; e < len && s[e] != '/'; ++e) {
+        if (s[e] == ':') {
+            colon = s + e;      /* the last one ([v6]:port has ']' before it) */
+        }
+        else if (s[e] == ']') {
+            colon = NULL;
+        }
+    }
+    u->host = s + a;
+    u->host_len = (size_t)((colon ? colon : s + e) - u->host);
+    u->port = colon ? colon + 1 : NULL;
+    u->port_len = colon ? (size_t)(s + e - u->port) : 0;
+    u->whole = e < len;
+    u->path = s + e;
+    u->path_len = len - e;
+    return 1;
+}
+
+static int same_nocase(const char *a, const char *b, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; ++i) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z') {
+            x = (unsigned char)(x - 'A' + 'a');
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = (unsigned char)(y - 'A' + 'a');
+        }
+        if (x != y) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The port of a URL as a number, its scheme's default when absent
+ * (mod_proxy's ap_proxy_port_of_scheme); -1 when not a number. */
+static long port_of(const char *scheme, size_t slen, const url_parts *u)
+{
+    static const struct { const char *name; long port; } def[] = {
+        { "http", 80 }, { "https", 443 }, { "ws", 80 }, { "wss", 443 }, { "h2c", 80 },
+        { "h2", 443 }, { "ajp", 8009 }, { "fcgi", 8000 }, { "scgi", 4000 }, { "ftp", 21 },
+    };
+    long v = 0;
+    size_t i;
+
+    if (!u->port || !u->port_len) {
+        for (i = 0; i < sizeof(def) / sizeof(def[0]); ++i) {
+            if (strlen(def[i].name) == slen && same_nocase(def[i].name, scheme, slen)) {
+                return def[i].port;
+            }
+        }
+        return 0;
+    }
+    if (u->port_len > 5) {
+        return -1;
+    }
+    for (i = 0; i < u->port_len; ++i) {
+        if (u->port[i] < '0' || u->port[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (u->port[i] - '0');
+    }
+    return v;
+}
+
+int pr_section_names(const char *p, size_t plen, const char *u, size_t ulen)
+{
+    url_parts sp, su;
+    long pport, uport;
+
+    if (!split_url(p, plen, &sp) || !split_url(u, ulen, &su)) {
+        return plen <= ulen && !memcmp(p, u, plen);
+    }
+    if (sp.scheme != su.scheme || !same_nocase(p, u, sp.scheme)) {
+        return 0;
+    }
+    if (!sp.whole) {
+        /* p ends inside the authority: mod_proxy's prefix compare, with
+         * the case of names ignored ("https://h" names https://h:8443/),
+         * or the same authority up to a default port. */
+        size_t alen = (size_t)(p + plen - sp.host), ulen_a = (size_t)(su.path - su.host);
+        if (alen <= ulen_a && same_nocase(sp.host, su.host, alen)) {
+            return 1;
+        }
+    }
+    if (sp.host_len != su.host_len || !same_nocase(sp.host, su.host, sp.host_len)) {
+        return 0;
+    }
+    pport = port_of(p, sp.scheme, &sp);
+    uport = port_of(u, su.scheme, &su);
+    if (pport < 0 || uport < 0 || pport != uport
+        || (!pport && (sp.port_len != su.port_len
+                       || memcmp(sp.port ? sp.port : "", su.port ? su.port : "", sp.port_len)))) {
+        return 0;
+    }
+    return sp.path_len <= su.path_len && !memcmp(sp.path, su.path, sp.path_len);
+}

@@ -145,4 +145,12 @@ int pr_section_rank_of(int is_pattern, int matched_balancer, int matched_backend
  * that order lets the most specific win: least specific first. */
 void pr_sections_order(size_t *idx, const pr_section_rank *ranks, size_t n);
 
+/* Does the URL-prefix section path p (as written in <Proxy p>) name the
+ * URL u (a worker, balancer or request URL)? As mod_proxy tells workers
+ * and balancers apart: the scheme and the host (a balancer's name) compare
+ * without case, a scheme's default port equals no port, and the path
+ * compares exactly; p is a prefix of u. Without "scheme://" in both, a
+ * plain prefix compare. */
+int pr_section_names(const char *p, size_t plen, const char *u, size_t ulen);
+
 #endif

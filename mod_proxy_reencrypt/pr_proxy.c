@@ -78,11 +78,52 @@ static const char *requested_name(request_rec *r, int generic,
     return NULL;
 }
 
+/* The URL mod_proxy matches the <Proxy> sections with (proxy_walk, in
+ * map_to_storage): r->filename as it is there -- ProxyPass's target as
+ * written. The scheme's canon handler then lower-cases the host and
+ * drops a default port, and mod_proxy_balancer puts the member's URL in
+ * its place, so the scheme handler no longer sees it. */
+#define WALKED_NOTE "proxy_reencrypt:walked"
+
+static int note_walked(request_rec *r)
+{
+    if (r->proxyreq && r->filename && !strncmp(r->filename, "proxy:", 6)) {
+        apr_table_setn(r->notes, WALKED_NOTE, r->filename + 6);
+    }
+    return DECLINED;
+}
+
+/* Does the walked URL name the balancer b ("balancer://name", lower-case)? */
+static int walked_balancer(const char *walked, const proxy_balancer *b)
+{
+    size_t n = strlen(b->s->name);
+
+    return walked && !strncasecmp(walked, b->s->name, n)
+        && (!walked[n] || walked[n] == '/' || walked[n] == '?');
+}
+
+/* The URL the sections are matched with for a backend that is no
+ * balancer member: the walked one when it names the backend of url
+ * (the same scheme, host and port: its "scheme://host:port/" names url),
+ * else url. */
+static const char *walked_url(const char *walked, const char *url)
+{
+    const char *sep, *slash;
+
+    if (!walked || !(sep = strstr(walked, "://"))
+        || !(slash = ap_strchr_c(sep + 3, '/'))) {
+        return url;
+    }
+    return pr_section_names(walked, (size_t)(slash - walked + 1), url, strlen(url))
+           ? walked : url;
+}
+
 static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                              proxy_server_conf *sconf, char *url,
                              const char *proxyhost, apr_port_t proxyport)
 {
-    const char *colon, *balancer_url = NULL, *backend, *vhost, *note;
+    const char *colon, *balancer_url = NULL, *backend, *vhost, *note, *own_url = url;
+    const char *walked = apr_table_get(r->notes, WALKED_NOTE);
     pr_request_ctx *ctx;
     pr_verdict v = { PR_REASON_PLAINTEXT, 0, 0 };
     pr_outcome o;
@@ -91,15 +132,19 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
     (void)proxyhost;
     (void)proxyport;
     if (worker->balancer) {
-        balancer_url = (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
+        balancer_url = walked_balancer(walked, worker->balancer) ? walked
+                     : (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
                      ? r->filename + 6 : worker->balancer->s->name;
+    }
+    else {
+        own_url = walked_url(walked, url);
     }
     /* Every attempt gets a context, policy off included: a pooled
      * connection opened for one scope must never serve another. */
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->r = r;
     ctx->worker = worker;
-    ctx->pol = pr_policy_for(r->server, worker, balancer_url, url);
+    ctx->pol = pr_policy_for(r->server, worker, balancer_url, own_url);
     ctx->seq = apr_atomic_inc32(&request_seq) + 1;
     ctx->balancer_member = worker->balancer != NULL;
     ctx->backend = generic ? backend_of_url(r->pool, url) : ap_proxy_worker_name(r->pool, worker);
@@ -255,9 +300,109 @@ static const char *const modssl_anchors[] = { "SSLProxyCACertificateFile",
 static const char *const modssl_crls[] = { "SSLProxyCARevocationFile",
                                            "SSLProxyCARevocationPath" };
 
+/* The ProxyPass URLs of s with other sections than their worker's name,
+ * per worker: one pass over the ProxyPass entries (mod_proxy's own worker
+ * lookup for each, as ProxyPass itself does), once per server and pool.
+ * Nothing to do for a vhost without sections of ours. */
+typedef struct pr_route {
+    const char *via;
+    const pr_resolved *pol;
+    struct pr_route *next;
+} pr_route;
+
+static void add_route(apr_pool_t *p, apr_hash_t *h, server_rec *s, proxy_worker *w,
+                      const char *via, const pr_resolved *pol)
+{
+    pr_route *r;
+
+    if (pol == pr_policy_for_worker(s, w)) {
+        return;
+    }
+    r = apr_palloc(p, sizeof(*r));
+    r->via = via;
+    r->pol = pol;
+    r->next = apr_hash_get(h, &w, sizeof(w));
+    apr_hash_set(h, apr_pmemdup(p, &w, sizeof(w)), sizeof(w), r);
+}
+
+static apr_hash_t *routes_of(apr_pool_t *p, server_rec *s)
+{
+    proxy_server_conf *sconf = ap_get_module_config(s->module_config, &proxy_module);
+    const pr_dir_conf *vc = pr_conf_of(s->lookup_defaults);
+    const char *key = apr_psprintf(p, "proxy_reencrypt:routes:%pp", (void *)s);
+    void *data = NULL;
+    apr_hash_t *h;
+    int i, j;
+
+    apr_pool_userdata_get(&data, key, p);
+    if (data) {
+        return data;
+    }
+    h = apr_hash_make(p);
+    apr_pool_userdata_set(h, key, NULL, p);
+    for (i = 0; !vc->alone && sconf && sconf->aliases && i < sconf->aliases->nelts; ++i) {
+        const struct proxy_alias *ent = &APR_ARRAY_IDX(sconf->aliases, i, struct proxy_alias);
+        proxy_worker *w;
+
+        /* ProxyPassMatch targets are dynamic: judged per request */
+        if (ent->regex || !ent->real || ent->real[0] == '!') {
+            continue;
+        }
+        if (ent->balancer) {
+            for (j = 0; j < ent->balancer->workers->nelts; ++j) {
+                w = APR_ARRAY_IDX(ent->balancer->workers, j, proxy_worker *);
+                add_route(p, h, s, w, ent->real, pr_policy_for(s, w, ent->real, w->s->name));
+            }
+        }
+        else if ((w = ap_proxy_get_worker(p, NULL, sconf, ent->real)) && !w->balancer) {
+            add_route(p, h, s, w, ent->real, pr_policy_for(s, w, NULL, ent->real));
+        }
+    }
+    return h;
+}
+
+void pr_each_route(apr_pool_t *p, server_rec *s, proxy_worker *w, pr_route_fn *fn, void *baton)
+{
+    const pr_route *r = apr_hash_get(routes_of(p, s), &w, sizeof(w));
+
+    for (; r; r = r->next) {
+        fn(baton, r->via, r->pol);
+    }
+}
+
+typedef struct {
+    apr_pool_t *p;
+    server_rec *s;
+    proxy_worker *w;
+    int rv;
+} route_check;
+
+static int check_policy(apr_pool_t *p, server_rec *s, proxy_worker *w,
+                        const pr_resolved *pol, const char *via);
+
+static void check_route(void *baton, const char *via, const pr_resolved *pol)
+{
+    route_check *rc = baton;
+
+    if (check_policy(rc->p, rc->s, rc->w, pol, via) != OK) {
+        rc->rv = HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* The worker with its own policy, and with each ProxyPass URL reaching it
+ * whose sections differ (a <ProxyMatch> written with the URL's case). */
 static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
 {
-    const pr_resolved *pol = pr_policy_for_worker(s, w);
+    route_check rc = { p, s, w, OK };
+
+    rc.rv = check_policy(p, s, w, pr_policy_for_worker(s, w), NULL);
+    pr_each_route(p, s, w, check_route, &rc);
+    return rc.rv;
+}
+
+static int check_policy(apr_pool_t *p, server_rec *s, proxy_worker *w,
+                        const pr_resolved *pol, const char *via)
+{
     const char *scheme = w->s->scheme, *about;
     pr_finding f;
 
@@ -281,10 +426,11 @@ static int check_worker(apr_pool_t *p, server_rec *s, proxy_worker *w)
     about = f.about == PR_F_POLICY ? "" : apr_psprintf(p, "%s, set at %s; ",
         pr_field_directive(f.about), f.at ? f.at : "its default");
     ap_log_error(APLOG_MARK, APLOG_STARTUP | (f.error ? APLOG_ERR : APLOG_WARNING), 0,
-                 f.error ? NULL : s, "PRE%04d: backend %s%s%s of vhost %s %s "
+                 f.error ? NULL : s, "PRE%04d: backend %s%s%s%s%s of vhost %s %s "
                  "(%sProxyReencryptPolicy %s, set at %s)", f.code,
                  ap_proxy_worker_name(p, w), w->balancer ? " of " : "",
-                 w->balancer ? w->balancer->s->name : "", pr_vhost_name(p, s), f.what,
+                 w->balancer ? w->balancer->s->name : "", via ? " via ProxyPass " : "",
+                 via ? via : "", pr_vhost_name(p, s), f.what,
                  about, pol->policy == PR_POLICY_ENFORCE ? "enforce" : "audit",
                  pol->origin[PR_F_POLICY] ? pol->origin[PR_F_POLICY] : "the default");
     return f.error ? HTTP_INTERNAL_SERVER_ERROR : OK;
@@ -369,6 +515,7 @@ void pr_proxy_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_child_init(pr_proxy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(note_walked, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(pr_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     proxy_hook_scheme_handler(pr_scheme_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     APR_OPTIONAL_HOOK(proxy, request_status, pr_request_status, NULL, NULL, APR_HOOK_MIDDLE);

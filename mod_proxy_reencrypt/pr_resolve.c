@@ -92,6 +92,10 @@ static void apply(apr_pool_t *p, pr_resolved *r, const pr_dir_conf *c)
 #undef TAKE
 }
 
+/* Does the section pd apply to name (a worker's or balancer's name, or
+ * the URL mod_proxy's proxy_walk matched: pr_proxy.c)? Patterns as
+ * mod_proxy matches them (case-sensitive regex and fnmatch); URL
+ * prefixes as mod_proxy names backends (pr_section_names()). */
 static int section_matches(const proxy_dir_conf *pd, const char *name)
 {
     if (!name) {
@@ -103,7 +107,10 @@ static int section_matches(const proxy_dir_conf *pd, const char *name)
     if (pd->p_is_fnmatch) {
         return apr_fnmatch(pd->p, name, 0) == APR_SUCCESS;
     }
-    return strncmp(name, pd->p, strlen(pd->p)) == 0;
+    /* mod_proxy names workers and balancers with the scheme and host
+     * lower-cased (and a default port dropped): the section written with
+     * the ProxyPass URL names them all the same. */
+    return pr_section_names(pd->p, strlen(pd->p), name, strlen(name));
 }
 
 /* Does a section take part in a backend's resolved policy? When it sets

@@ -6,6 +6,7 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "pr_decide.h"
 #include "pr_x509.h"
@@ -130,6 +131,72 @@ static void test_precedence(void)
         pr_sections_order(k, two, 2);
         ok(k[0] == 1 && k[1] == 0, "a later <Proxy *> never overrides the balancer's section");
     }
+}
+
+/* ---- which URL a <Proxy> prefix section names ---------------------- */
+
+static void test_section_names(void)
+{
+    /* section path as written, the name mod_proxy gives (worker names and
+     * balancer names lower-cased, default port dropped) or the walked URL */
+    static const struct {
+        const char *p, *u;
+        int want;
+    } rows[] = {
+        /* the review's cases: the section written with the ProxyPass URL */
+        { "https://LocalHost:8443/mixed/", "https://localhost:8443/mixed/", 1 },
+        { "https://LocalHost:8443/mixed/", "https://localhost:8443/mixed/a/b", 1 },
+        { "HTTPS://LOCALHOST:8443/mixed/", "https://localhost:8443/mixed/", 1 },
+        { "balancer://MyPool", "balancer://mypool", 1 },
+        { "balancer://MyPool/", "balancer://mypool/x", 1 },
+        { "balancer://MYPOOL", "balancer://MyPool/app/", 1 },
+        /* the path keeps its case (mod_proxy compares it exactly) */
+        { "https://localhost:8443/Mixed/", "https://localhost:8443/mixed/", 0 },
+        { "https://localhost:8443/mixed/", "https://LocalHost:8443/Mixed/", 0 },
+        { "balancer://pool/App", "balancer://pool/app", 0 },
+        /* another host, port or scheme is another backend */
+        { "https://localhost:8443/", "https://localhost:8444/", 0 },
+        { "https://otherhost:8443/", "https://localhost:8443/", 0 },
+        { "http://localhost:8443/", "https://localhost:8443/", 0 },
+        { "balancer://pool2", "balancer://pool", 0 },
+        { "https://a/", "https://ab/", 0 },
+        /* a default port is no port (mod_proxy drops it from worker names) */
+        { "https://Example.com:443/app/", "https://example.com/app/x", 1 },
+        { "https://example.com/app/", "https://example.com:443/app/", 1 },
+        { "wss://example.com:443/", "wss://example.com/", 1 },
+        { "http://example.com:80/", "http://example.com/", 1 },
+        { "https://example.com:80/", "https://example.com/", 0 },
+        { "https://example.com:8443/", "https://example.com/", 0 },
+        { "https://example.com:443", "https://example.com", 1 },
+        /* a prefix ending inside the authority: mod_proxy's prefix compare */
+        { "https://Local", "https://localhost:8443/", 1 },
+        { "https://", "https://localhost/", 1 },
+        { "Balancer://", "balancer://pool", 1 },
+        /* IPv6 literals */
+        { "https://[::1]:8443/", "https://[::1]:8443/x", 1 },
+        { "https://[::1]:443/", "https://[::1]/", 1 },
+        { "https://[::1]:8443/", "https://[::2]:8443/", 0 },
+        /* no scheme:// on a side: a plain prefix compare */
+        { "/local/", "/local/x", 1 },
+        { "unix:/run/s.sock|http://x/", "unix:/run/s.sock|http://x/y", 1 },
+        /* a longer section path does not name a shorter URL */
+        { "https://h/app/", "https://h/", 0 },
+        { "https://h:9/", "https://h", 0 },
+    };
+    size_t i;
+    char buf[64];
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
+        is_int(pr_section_names(rows[i].p, strlen(rows[i].p), rows[i].u, strlen(rows[i].u)),
+               rows[i].want, "<Proxy %s> names %s: %s", rows[i].p, rows[i].u,
+               rows[i].want ? "yes" : "no");
+    }
+    /* lengths, not NUL: the bytes after len are never read */
+    memcpy(buf, "balancer://MyPoolXX", 19);
+    ok(pr_section_names(buf, 17, "balancer://mypool", 17),
+       "a section path is read to its length only");
+    ok(!pr_section_names("https://h/a", 11, "https://h/abc", 10),
+       "a URL is read to its length only");
 }
 
 /* ---- names and SNI -------------------------------------------------- */
@@ -1040,6 +1107,7 @@ int main(void)
     test_ocsp();
     test_defaults();
     test_precedence();
+    test_section_names();
     test_names();
     test_pins();
     test_verdict();
