@@ -85,9 +85,19 @@ static const char *requested_name(request_rec *r, int generic,
  * its place, so the scheme handler no longer sees it. */
 #define WALKED_NOTE "proxy_reencrypt:walked"
 
+/* The vhost's policy when none of its <Proxy> sections matters to the
+ * module (pr_resolve_server): nothing to match, nothing to note. */
+static const pr_resolved *alone_of(server_rec *s)
+{
+    const pr_dir_conf *vc = s->lookup_defaults
+                          ? ap_get_module_config(s->lookup_defaults, &proxy_reencrypt_module) : NULL;
+
+    return vc ? vc->alone : NULL;
+}
+
 static int note_walked(request_rec *r)
 {
-    if (r->proxyreq && r->filename && !strncmp(r->filename, "proxy:", 6)) {
+    if (r->proxyreq && r->filename && !strncmp(r->filename, "proxy:", 6) && !alone_of(r->server)) {
         apr_table_setn(r->notes, WALKED_NOTE, r->filename + 6);
     }
     return DECLINED;
@@ -122,8 +132,7 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
                              proxy_server_conf *sconf, char *url,
                              const char *proxyhost, apr_port_t proxyport)
 {
-    const char *colon, *balancer_url = NULL, *backend, *vhost, *note, *own_url = url;
-    const char *walked = apr_table_get(r->notes, WALKED_NOTE);
+    const char *colon, *backend, *vhost, *note;
     pr_request_ctx *ctx;
     pr_verdict v = { PR_REASON_PLAINTEXT, 0, 0 };
     pr_outcome o;
@@ -131,20 +140,25 @@ static int pr_scheme_handler(request_rec *r, proxy_worker *worker,
 
     (void)proxyhost;
     (void)proxyport;
-    if (worker->balancer) {
-        balancer_url = walked_balancer(walked, worker->balancer) ? walked
-                     : (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
-                     ? r->filename + 6 : worker->balancer->s->name;
-    }
-    else {
-        own_url = walked_url(walked, url);
-    }
     /* Every attempt gets a context, policy off included: a pooled
      * connection opened for one scope must never serve another. */
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->r = r;
     ctx->worker = worker;
-    ctx->pol = pr_policy_for(r->server, worker, balancer_url, own_url);
+    if ((ctx->pol = alone_of(r->server)) == NULL) {
+        const char *walked = apr_table_get(r->notes, WALKED_NOTE);
+        const char *balancer_url = NULL, *own_url = url;
+
+        if (worker->balancer) {
+            balancer_url = walked_balancer(walked, worker->balancer) ? walked
+                         : (r->filename && !strncmp(r->filename, "proxy:balancer:", 15))
+                         ? r->filename + 6 : worker->balancer->s->name;
+        }
+        else {
+            own_url = walked_url(walked, url);
+        }
+        ctx->pol = pr_policy_for(r->server, worker, balancer_url, own_url);
+    }
     ctx->seq = apr_atomic_inc32(&request_seq) + 1;
     ctx->balancer_member = worker->balancer != NULL;
     ctx->backend = generic ? backend_of_url(r->pool, url) : ap_proxy_worker_name(r->pool, worker);
