@@ -217,8 +217,10 @@ static int is_one_of(const ap_directive_t *d, const char *const *names)
 }
 
 /* mod_proxy's match of section d (proxysection, proxy_walk) against the
- * balancer's URL or the backend's, as pr_resolve.c ranks them. */
-static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w)
+ * balancer's URL or the backend's (the ProxyPass URL as written, via, for
+ * the requests through it), as pr_resolve.c ranks them. */
+static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w,
+                           const char *via)
 {
     const char *names[2], *args = d->args ? d->args : "", *end = ap_strrchr_c(args, '>');
     char *path;
@@ -233,11 +235,11 @@ static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker 
         return 0;
     }
     names[0] = w->balancer ? w->balancer->s->name : NULL;
-    names[1] = w->s->name;
+    names[1] = via ? via : w->s->name;
     for (i = 0; i < 2; ++i) {
         if (names[i] && (re ? !ap_regexec(re, names[i], 0, NULL, 0)
                          : apr_fnmatch_test(path) ? apr_fnmatch(path, names[i], 0) == APR_SUCCESS
-                         : !strncmp(names[i], path, strlen(path)))) {
+                         : pr_section_names(path, strlen(path), names[i], strlen(names[i])))) {
             return 1;
         }
     }
@@ -247,7 +249,8 @@ static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker 
 /* Is d a section whose content applies to w: a conditional one, or a
  * <Proxy>/<ProxyMatch> that matches w (never <VirtualHost>, and mod_ssl's
  * proxy directives are allowed nowhere else)? */
-static int looked_into(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w)
+static int looked_into(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w,
+                       const char *via)
 {
     static const char *const cond[] = { "<IfModule", "<IfDefine", "<IfVersion", "<IfFile",
                                          "<IfDirective", "<IfSection" };
@@ -259,16 +262,16 @@ static int looked_into(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w)
         }
     }
     return (!strcasecmp(d->directive, "<Proxy") || !strcasecmp(d->directive, "<ProxyMatch"))
-        && section_applies(p, d, w);
+        && section_applies(p, d, w, via);
 }
 
 static int has_directive(apr_pool_t *p, const ap_directive_t *d, proxy_worker *w,
-                         const char *const *names)
+                         const char *via, const char *const *names)
 {
     for (; d; d = d->next) {
         if (is_one_of(d, names)
-            || (d->first_child && looked_into(p, d, w)
-                && has_directive(p, d->first_child, w, names))) {
+            || (d->first_child && looked_into(p, d, w, via)
+                && has_directive(p, d->first_child, w, via, names))) {
             return 1;
         }
     }
@@ -281,12 +284,13 @@ static int is_vhost_block(const ap_directive_t *d, server_rec *s)
         && s->defn_name && d->filename && !strcmp(d->filename, s->defn_name);
 }
 
-static int mod_ssl_has(apr_pool_t *p, server_rec *s, proxy_worker *w, const char *const *names)
+static int mod_ssl_has(apr_pool_t *p, server_rec *s, proxy_worker *w, const char *via,
+                       const char *const *names)
 {
     const ap_directive_t *d;
 
     /* Top level (the main server's, not other vhosts'). */
-    if (has_directive(p, ap_conftree, w, names)) {
+    if (has_directive(p, ap_conftree, w, via, names)) {
         return 1;
     }
     if (!s->is_virtual) {
@@ -295,13 +299,13 @@ static int mod_ssl_has(apr_pool_t *p, server_rec *s, proxy_worker *w, const char
     /* The vhost's own block, found by where it was defined. */
     for (d = ap_conftree; d; d = d->next) {
         if (is_vhost_block(d, s)) {
-            return has_directive(p, d->first_child, w, names);
+            return has_directive(p, d->first_child, w, via, names);
         }
         if (d->first_child && strcasecmp(d->directive, "<VirtualHost")) {
             const ap_directive_t *k;
             for (k = d->first_child; k; k = k->next) {
                 if (is_vhost_block(k, s)) {
-                    return has_directive(p, k->first_child, w, names);
+                    return has_directive(p, k->first_child, w, via, names);
                 }
             }
         }
@@ -428,8 +432,8 @@ static int check_policy(apr_pool_t *p, server_rec *s, proxy_worker *w,
     /* Notes too: to the error log, once per backend (pr_startup.c). */
     pr_startup_note(s, w, pol, &note);
     f = pr_startup_finding(pol, pr_scheme_is_tls(scheme, strlen(scheme)),
-                           pol->ca_file || pol->ca_path || mod_ssl_has(p, s, w, modssl_anchors),
-                           mod_ssl_has(p, s, w, modssl_crls));
+                           pol->ca_file || pol->ca_path || mod_ssl_has(p, s, w, via, modssl_anchors),
+                           mod_ssl_has(p, s, w, via, modssl_crls));
     /* Warnings go to the error log once it is open (pr_startup.c). */
     pr_startup_note(s, w, pol, &f);
     if (!f.code || !f.error) {

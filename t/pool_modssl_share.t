@@ -87,6 +87,8 @@ $s = MPR::Private::httpd(mpm => 'event', threads => 8, body => <<"EOC");
 <VirtualHost 127.0.0.1:\@port\@>
     ServerName share-sections
     SSLProxyEngine on
+    # the /w/ worker needs anchors of its own under enforce (PRE0014); the sections override them
+    SSLProxyCACertificateFile $both
     ProxyReencryptPolicy enforce
     ProxyPass /w/ https://localhost:$F/
     ProxyPass /a/ https://localhost:$F/a/

@@ -62,6 +62,8 @@ $s = MPR::Private::httpd(mpm => 'event', threads => 8, body => <<"EOC");
 <VirtualHost 127.0.0.1:\@port\@>
     ServerName review-pool-sections
     SSLProxyEngine on
+    # the /w/ worker needs anchors of its own under enforce (PRE0014); the sections override them
+    SSLProxyCACertificateFile $pki/root.crt
     ProxyReencryptPolicy enforce
     ProxyPass /w/ https://localhost:$foreign/
     ProxyPass /a/ https://localhost:$foreign/a/
