@@ -48,6 +48,11 @@ if [ $QUICK = 1 ]; then DUR=2 CG_N=20 SU_REPS=1; else DUR=8 CG_N=200 SU_REPS=3; 
 CONNS=32 THREADS=1
 ROUNDS=${BENCH_ROUNDS:-3}     # load runs: fronts alternate (A B C D A B C D ...), ROUNDS rounds
 [ -z "${BENCH_CG_N:-}" ] || CG_N=$BENCH_CG_N
+# BENCH_CG_BASE=M (development, default 0): the base run serves M requests
+# instead of none, Ir/request = (total(N) - total(M)) / (N - M): what a
+# request costs once every worker thread has served one (per-thread first
+# use -- OpenSSL's per-thread state, APR allocators -- cancels out).
+CG_BASE=${BENCH_CG_BASE:-0}
 PHASES=" ${BENCH_PHASES:-load k5x4 cg startup} "   # development: BENCH_PHASES="cg" etc.
 # A partial run prints its tables but never replaces the full results.
 [ -z "${BENCH_PHASES:-}" ] || [ "$WRITE" = 1 -a -n "${BENCH_FORCE_WRITE:-}" ] || WRITE=0
@@ -598,10 +603,10 @@ CG_SET="stock:full13 stock:ka enforce:full13 enforce:res13 enforce:res12 enforce
 CG_SET=${BENCH_CG_SET:-$CG_SET}
 has cg && for fm in $CG_SET; do
   f=${fm%%:*} mode=${fm#*:}
-  full=$(cg_one "$f" "$mode" "$CG_N"); zero=$(cg_one "$f" "$mode" 0)
-  CG_IR[$f.$mode]=$(( (full - zero) / CG_N ))
+  full=$(cg_one "$f" "$mode" "$CG_N"); zero=$(cg_one "$f" "$mode" "$CG_BASE")
+  CG_IR[$f.$mode]=$(( (full - zero) / (CG_N - CG_BASE) ))
   CG_CODES[$f.$mode]=$(cat "$W/cg-$f-$mode-$CG_N/codes")
-  log "callgrind $f $mode: $full Ir with $CG_N requests (${CG_CODES[$f.$mode]}), $zero Ir with 0: ${CG_IR[$f.$mode]} Ir/request"
+  log "callgrind $f $mode: $full Ir with $CG_N requests (${CG_CODES[$f.$mode]}), $zero Ir with $CG_BASE: ${CG_IR[$f.$mode]} Ir/request"
   case $f in stock*|enforce*)
     callgrind_annotate --inclusive=yes "$W/cg-$f-$mode-$CG_N/cg.out" 2>/dev/null \
       | grep -E ' (pr_|proxy_reencrypt|ssl_hook|X509_verify_cert|SSL_do_handshake|ssl_io|EVP_PKEY_keygen)' \
