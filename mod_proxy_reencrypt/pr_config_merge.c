@@ -37,45 +37,30 @@ void *pr_create_dir_conf(apr_pool_t *p, char *dir)
 
 void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
-    const pr_dir_conf *base = basev, *add = addv;
+    const pr_dir_conf *base = basev, *add = addv, *from;
     pr_dir_conf *m = apr_palloc(p, sizeof(*m));
     int f;
 
     MERGE_INT(policy);
     MERGE_INT(require_tls);
     MERGE_INT(verify);
-    if (add->store) {
-        m->ca_file = add->ca_file;
-        m->ca_path = add->ca_path;
-        m->store = add->store;
-    }
-    else {
-        m->ca_file = base->ca_file;
-        m->ca_path = base->ca_path;
-        m->store = base->store;
-    }
+    /* Fields set together come from the scope that set them. */
+    from = add->store ? add : base;
+    m->ca_file = from->ca_file;
+    m->ca_path = from->ca_path;
+    m->store = from->store;
     MERGE_INT(depth);
     MERGE_PTR(expect);
     MERGE_INT(sni);
     m->sni_name = (add->sni != PR_UNSET) ? add->sni_name : base->sni_name;
     /* ProxyReencryptExpiry sets both numbers at once. */
-    if (add->warn_days != PR_UNSET) {
-        m->warn_days = add->warn_days;
-        m->refuse_days = add->refuse_days;
-    }
-    else {
-        m->warn_days = base->warn_days;
-        m->refuse_days = base->refuse_days;
-    }
+    from = add->warn_days != PR_UNSET ? add : base;
+    m->warn_days = from->warn_days;
+    m->refuse_days = from->refuse_days;
     MERGE_PTR(pins);
-    if (add->crl_file) {
-        m->crl_file = add->crl_file;
-        m->crls = add->crls;
-    }
-    else {
-        m->crl_file = base->crl_file;
-        m->crls = base->crls;
-    }
+    from = add->crl_file ? add : base;
+    m->crl_file = from->crl_file;
+    m->crls = from->crls;
     MERGE_INT(crl_check);
     MERGE_INT(fwd_mode);
     MERGE_PTR(client);
@@ -99,14 +84,9 @@ void *pr_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     else {
         MERGE_PTR(strip);
     }
-    if (add->trusted) {
-        m->trusted = add->trusted;
-        m->trusted_text = add->trusted_text;
-    }
-    else {
-        m->trusted = base->trusted;
-        m->trusted_text = base->trusted_text;
-    }
+    from = add->trusted ? add : base;
+    m->trusted = from->trusted;
+    m->trusted_text = from->trusted_text;
     return m;
 }
 
