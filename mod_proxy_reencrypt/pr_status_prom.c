@@ -105,17 +105,6 @@ static void pb_label(pbuf *pb, const char *name, const char *value)
     pb_put(pb, "\"", 1);
 }
 
-/* ",name=\"value\"" for each name, value pair of kv (n strings). */
-static void pb_labels(pbuf *pb, const char *const *kv, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < n; i += 2) {
-        pb_put(pb, ",", 1);
-        pb_label(pb, kv[i], kv[i + 1]);
-    }
-}
-
 enum {
     F_HANDSHAKES, F_VHOST, F_RESUMED, F_EARLIEST, F_CHAIN, F_NOT_AFTER, F_REMAINING,
     F_LAST, F_OCSP, F_CRL, F_INFO, F_PEER, F_BUILD, F_DROPPED, F_CPU, F__COUNT
@@ -326,11 +315,12 @@ static void one_backend(void *baton, const pr_view *v)
         close_value(&c->out[F_LAST], apr_time_sec(sn->time));
     }
     if (sn->ocsp[0] && sn->ocsp_next) {
-        const char *ocsp[] = { "status", sn->ocsp, "responder", sn->ocsp_responder };
-
         pb = &c->out[F_OCSP];
         open_sample(pb, F_OCSP, lb.b, lb.n);
-        pb_labels(pb, ocsp, sizeof(ocsp) / sizeof(ocsp[0]));
+        pb_put(pb, ",", 1);
+        pb_label(pb, "status", sn->ocsp);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "responder", sn->ocsp_responder);
         close_value(pb, apr_time_sec(sn->ocsp_next));
     }
     if (sn->crl_next) {
@@ -339,15 +329,6 @@ static void one_backend(void *baton, const pr_view *v)
     }
     if (sn->have_cert) {
         apr_int64_t na = apr_time_sec(sn->not_after);
-        const char *chain[] = {
-            "fingerprint_sha256", sn->fingerprint,
-            "spki_sha256", strncmp(sn->pin, "sha256//", 8) ? sn->pin : sn->pin + 8,
-            "subject", sn->subject, "issuer", sn->issuer, "serial", sn->serial,
-        };
-        const char *peer[] = {
-            "subject", sn->subject, "issuer", sn->issuer, "pin", sn->pin,
-            "protocol", sn->protocol, "cipher", sn->cipher,
-        };
 
         open_sample(&c->out[F_EARLIEST], F_EARLIEST, lb.b, lb.n);
         close_value(&c->out[F_EARLIEST],
@@ -355,7 +336,16 @@ static void one_backend(void *baton, const pr_view *v)
 
         pb = &c->out[F_CHAIN];
         open_sample(pb, F_CHAIN, lb.b, lb.n);
-        pb_labels(pb, chain, sizeof(chain) / sizeof(chain[0]));
+        pb_put(pb, ",", 1);
+        pb_label(pb, "fingerprint_sha256", sn->fingerprint);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "spki_sha256", strncmp(sn->pin, "sha256//", 8) ? sn->pin : sn->pin + 8);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "subject", sn->subject);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "issuer", sn->issuer);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "serial", sn->serial);
         close_value(pb, 1);
 
         open_sample(&c->out[F_NOT_AFTER], F_NOT_AFTER, lb.b, lb.n);
@@ -365,7 +355,16 @@ static void one_backend(void *baton, const pr_view *v)
 
         pb = &c->out[F_PEER];
         open_sample(pb, F_PEER, lb.b, lb.n);
-        pb_labels(pb, peer, sizeof(peer) / sizeof(peer[0]));
+        pb_put(pb, ",", 1);
+        pb_label(pb, "subject", sn->subject);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "issuer", sn->issuer);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "pin", sn->pin);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "protocol", sn->protocol);
+        pb_put(pb, ",", 1);
+        pb_label(pb, "cipher", sn->cipher);
         close_value(pb, 1);
     }
     free(lb.b);
