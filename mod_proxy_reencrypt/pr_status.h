@@ -187,30 +187,6 @@ void pr_each_worker(apr_pool_t *p, server_rec *main_s, pr_worker_fn fn, void *ba
 void pr_st_out_json(request_rec *r, const pr_st_page *pg);
 /* pr_status_prom.c: reads the slots itself (pr_st_each); 0 if no segment. */
 int pr_st_out_prometheus(request_rec *r, const char *vhost);
-/* The Prometheus text of the other parts of the page, to a sink:
- * pr_st_put_r writes to the request (sink: the request_rec). */
-typedef void (*pr_st_put_fn)(void *sink, const char *s, size_t len);
-void pr_st_put_r(void *r, const char *s, size_t len);
-/* "# HELP name help" and "# TYPE name type" lines. */
-void pr_st_prom_family(pr_st_put_fn put, void *sink, const char *name, const char *type,
-                       const char *help);
-/* A family of counters by an index k with a label of its own (a reason,
- * a header), in one or two series (result="refused" and "audit", ...):
- * name{HEAD,KEY="label(k)",result="R"} count, or result first, a sample
- * once its count is not zero (a series appears once it has counted). */
-typedef struct {
-    const char *name;               /* the family */
-    const char *head;               /* labels every sample starts with, escaped */
-    size_t head_len;
-    const char *key;                /* the label of k */
-    const char *(*label)(int k);    /* its value (not escaped: a fixed set) */
-    int key_first;                  /* key="..." before result="..." */
-    const char *result[2];          /* each series' result label (NULL: none) */
-    const apr_uint64_t *counts[2];  /* each series' counts by k (NULL: no series) */
-} pr_st_prom_counts;
-/* The samples of k in [from, n), the series of one k together. */
-void pr_st_prom_counts_out(const pr_st_prom_counts *pc, int from, int n,
-                           pr_st_put_fn put, void *sink);
 void pr_st_out_html(request_rec *r, const pr_st_page *pg);
 /* pr_status_audit.c: the "would refuse" view (?audit, ?json&audit). */
 void pr_st_out_audit(request_rec *r, const pr_st_page *pg, int json);

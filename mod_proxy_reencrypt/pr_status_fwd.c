@@ -350,54 +350,61 @@ void pr_st_fwd_out_html(request_rec *r, const pr_st_page *pg)
 /* Prometheus: a series once it has counted (a client cannot make new
  * ones: the labels are a fixed set).                                   */
 
+static void prom_sample(request_rec *r, const char *name, const char *vhost,
+                        const char *header, const char *result, apr_uint64_t v)
+{
+    char esc[PR_PROM_ESCAPED_MAX(sizeof(((pr_vview *)0)->vhost))];
+
+    pr_prom_escape(vhost, strlen(vhost), esc, sizeof(esc));
+    ap_rprintf(r, "%s{vhost=\"%s\",header=\"%s\"%s%s%s} %" APR_UINT64_T_FMT "\n", name, esc,
+               header, result ? ",result=\"" : "", result ? result : "", result ? "\"" : "", v);
+}
+
 void pr_st_fwd_out_prometheus(request_rec *r, const char *vhost)
 {
-    static const struct {
-        const char *name, *help;
-        const char *(*label)(int);
-        int n;
-        size_t at[2];                   /* the counts in a pr_vview; 0: none */
-        const char *result[2];
-    } fams[] = {
-        { "proxy_reencrypt_forwarded_untrusted_headers_total",
-          "Headers of the forwarded family (and ProxyReencryptStripHeader names) from "
-          "untrusted peers, per front vhost and header family: result stripped (enforce) "
-          "or audit (would strip, left as sent).", pr_fwd_family_label, PR_FWDF__COUNT,
-          { offsetof(pr_vview, stripped), offsetof(pr_vview, audit) }, { "stripped", "audit" } },
-        { "proxy_reencrypt_forwarded_malformed_total",
-          "X-Forwarded-For or Forwarded lists from a trusted proxy whose walk stopped at a "
-          "malformed element (the last good address was the client).", pr_fwd_list_label,
-          PR_FWDL__COUNT, { offsetof(pr_vview, malformed), 0 }, { NULL, NULL } },
-        { "proxy_reencrypt_forwarded_invalid_total",
-          "X-Forwarded-Proto, -Host, -Port or X-Real-IP values from a trusted proxy that "
-          "failed validation (this hop's own value was used).", pr_fwd_value_label,
-          PR_FWDV__COUNT, { offsetof(pr_vview, invalid), 0 }, { NULL, NULL } },
-    };
-    char head[sizeof("vhost=\"\"") + PR_PROM_ESCAPED_MAX(sizeof(((pr_vview *)0)->vhost))];
+    static const char untrusted[] = "proxy_reencrypt_forwarded_untrusted_headers_total";
+    static const char malformed[] = "proxy_reencrypt_forwarded_malformed_total";
+    static const char invalid[] = "proxy_reencrypt_forwarded_invalid_total";
     pr_st_page pg;
-    size_t f;
-    int i, s;
+    int i, k;
 
     pr_st_fwd_collect(r->pool, vhost, &pg);
-    for (f = 0; f < sizeof(fams) / sizeof(fams[0]); ++f) {
-        pr_st_prom_counts pc = {
-            .name = fams[f].name, .head = head, .key = "header", .label = fams[f].label,
-            .key_first = 1, .result = { fams[f].result[0], fams[f].result[1] },
-        };
-
-        pr_st_prom_family(pr_st_put_r, r, fams[f].name, "counter", fams[f].help);
-        for (i = 0; i < pg.nv; ++i) {
-            const pr_vview *v = &pg.vviews[i];
-
-            memcpy(head, "vhost=\"", 7);
-            pc.head_len = 7 + pr_prom_escape(v->vhost, strlen(v->vhost), head + 7,
-                                             sizeof(head) - 8);
-            head[pc.head_len++] = '"';
-            for (s = 0; s < 2; ++s) {
-                pc.counts[s] = fams[f].at[s]
-                    ? (const apr_uint64_t *)((const char *)v + fams[f].at[s]) : NULL;
+    ap_rprintf(r, "# HELP %s Headers of the forwarded family (and ProxyReencryptStripHeader "
+               "names) from untrusted peers, per front vhost and header family: result "
+               "stripped (enforce) or audit (would strip, left as sent).\n# TYPE %s counter\n",
+               untrusted, untrusted);
+    for (i = 0; i < pg.nv; ++i) {
+        for (k = 0; k < PR_FWDF__COUNT; ++k) {
+            if (pg.vviews[i].stripped[k]) {
+                prom_sample(r, untrusted, pg.vviews[i].vhost, pr_fwd_family_label(k),
+                            "stripped", pg.vviews[i].stripped[k]);
             }
-            pr_st_prom_counts_out(&pc, 0, fams[f].n, pr_st_put_r, r);
+            if (pg.vviews[i].audit[k]) {
+                prom_sample(r, untrusted, pg.vviews[i].vhost, pr_fwd_family_label(k),
+                            "audit", pg.vviews[i].audit[k]);
+            }
+        }
+    }
+    ap_rprintf(r, "# HELP %s X-Forwarded-For or Forwarded lists from a trusted proxy whose "
+               "walk stopped at a malformed element (the last good address was the "
+               "client).\n# TYPE %s counter\n", malformed, malformed);
+    for (i = 0; i < pg.nv; ++i) {
+        for (k = 0; k < PR_FWDL__COUNT; ++k) {
+            if (pg.vviews[i].malformed[k]) {
+                prom_sample(r, malformed, pg.vviews[i].vhost, pr_fwd_list_label(k), NULL,
+                            pg.vviews[i].malformed[k]);
+            }
+        }
+    }
+    ap_rprintf(r, "# HELP %s X-Forwarded-Proto, -Host, -Port or X-Real-IP values from a "
+               "trusted proxy that failed validation (this hop's own value was used).\n"
+               "# TYPE %s counter\n", invalid, invalid);
+    for (i = 0; i < pg.nv; ++i) {
+        for (k = 0; k < PR_FWDV__COUNT; ++k) {
+            if (pg.vviews[i].invalid[k]) {
+                prom_sample(r, invalid, pg.vviews[i].vhost, pr_fwd_value_label(k), NULL,
+                            pg.vviews[i].invalid[k]);
+            }
         }
     }
 }

@@ -181,89 +181,11 @@ static void close_value(pbuf *pb, apr_int64_t v)
     pb_put(pb, "\n", 1);
 }
 
-/* ------------------------------------------------------------------ */
-/* The samples of the other parts of the page (pr_status.h).           */
-
-static void put_parts(pr_st_put_fn put, void *sink, const char *const *part, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; ++i) {
-        put(sink, part[i], strlen(part[i]));
-    }
-}
-
-void pr_st_prom_family(pr_st_put_fn put, void *sink, const char *name, const char *type,
-                       const char *help)
-{
-    const char *part[] = { "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n" };
-
-    put_parts(put, sink, part, sizeof(part) / sizeof(part[0]));
-}
-
-static void put_label(pr_st_put_fn put, void *sink, const char *name, const char *value)
-{
-    const char *part[] = { ",", name, "=\"", value, "\"" };
-
-    put_parts(put, sink, part, sizeof(part) / sizeof(part[0]));
-}
-
-void pr_st_prom_counts_out(const pr_st_prom_counts *pc, int from, int n,
-                           pr_st_put_fn put, void *sink)
-{
-    char num[24];
-    int k, s;
-
-    for (k = from; k < n; ++k) {
-        for (s = 0; s < 2; ++s) {
-            const apr_uint64_t *c = pc->counts[s];
-
-            if (!c || !c[k]) {
-                continue;
-            }
-            put(sink, pc->name, strlen(pc->name));
-            put(sink, "{", 1);
-            put(sink, pc->head, pc->head_len);
-            if (pc->key_first) {
-                put_label(put, sink, pc->key, pc->label(k));
-            }
-            if (pc->result[s]) {
-                put_label(put, sink, "result", pc->result[s]);
-            }
-            if (!pc->key_first) {
-                put_label(put, sink, pc->key, pc->label(k));
-            }
-            put(sink, "} ", 2);
-            put(sink, num, (size_t)apr_snprintf(num, sizeof(num), "%" APR_UINT64_T_FMT "\n",
-                                                c[k]));
-        }
-    }
-}
-
-void pr_st_put_r(void *r, const char *s, size_t len)
-{
-    ap_rwrite(s, (int)len, r);
-}
-
-static void pb_sink(void *sink, const char *s, size_t len)
-{
-    pb_put(sink, s, len);
-}
-
-static const char *reason_label(int k)
-{
-    return pr_reason_name((pr_reason)k);
-}
-
 static void one_backend(void *baton, const pr_view *v)
 {
     prom_ctx *c = baton;
     const pr_snap *sn = &v->snap;
     pbuf lb = { NULL, 0, 0, 0 }, *pb;
-    pr_st_prom_counts hs = {
-        .name = families[F_HANDSHAKES].name, .key = "reason", .label = reason_label,
-        .result = { "refused", "audit" },
-    };
     vhost_totals *t;
     int k;
 
@@ -280,11 +202,22 @@ static void one_backend(void *baton, const pr_view *v)
     open_sample(pb, F_HANDSHAKES, lb.b, lb.n);
     pb_str(pb, ",result=\"ok\",reason=\"none\"");
     close_value(pb, (apr_int64_t)v->ok);
-    hs.head = lb.b;
-    hs.head_len = lb.n;
-    hs.counts[0] = v->refused;
-    hs.counts[1] = v->audit;
-    pr_st_prom_counts_out(&hs, 1, PR_REASON__COUNT, pb_sink, pb);
+    for (k = 1; k < PR_REASON__COUNT; ++k) {
+        if (v->refused[k]) {
+            open_sample(pb, F_HANDSHAKES, lb.b, lb.n);
+            pb_str(pb, ",result=\"refused\",reason=\"");
+            pb_str(pb, pr_reason_name((pr_reason)k));
+            pb_put(pb, "\"", 1);
+            close_value(pb, (apr_int64_t)v->refused[k]);
+        }
+        if (v->audit[k]) {
+            open_sample(pb, F_HANDSHAKES, lb.b, lb.n);
+            pb_str(pb, ",result=\"audit\",reason=\"");
+            pb_str(pb, pr_reason_name((pr_reason)k));
+            pb_put(pb, "\"", 1);
+            close_value(pb, (apr_int64_t)v->audit[k]);
+        }
+    }
 
     t = apr_hash_get(c->vhosts, v->vhost, APR_HASH_KEY_STRING);
     if (!t) {
@@ -427,8 +360,8 @@ int pr_st_out_prometheus(request_rec *r, const char *vhost)
         }
         ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
         for (f = 0; f < F__COUNT && !failed; ++f) {
-            pr_st_prom_family(pr_st_put_r, r, families[f].name, families[f].type,
-                              families[f].help);
+            ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
+                       families[f].name, families[f].type);
             if (c.out[f].n) {
                 ap_rwrite(c.out[f].b, (int)c.out[f].n, r);
             }

@@ -448,13 +448,9 @@ static void page_figures(pr_st_page *page, apr_uint32_t used)
     page->slots_used = used;
 }
 
-/* The one walk over the slots in use (of one vhost: slots hold the
- * vhost name cut as the key was): each view read into into[n] (the
- * page's array) or, with into NULL, into one view handed to fn. */
-static int walk(const char *vhost, pr_view *into, pr_st_view_fn fn, void *baton,
-                pr_st_page *page)
+int pr_st_each(const char *vhost, pr_st_view_fn fn, void *baton, pr_st_page *page)
 {
-    pr_view one;
+    pr_view v;
     apr_time_t now = apr_time_now();
     pr_slot_key vk;
     apr_uint32_t i, used = 0;
@@ -468,7 +464,6 @@ static int walk(const char *vhost, pr_view *into, pr_st_view_fn fn, void *baton,
     }
     for (i = 0; i < st_nslots; ++i) {
         pr_slot *sl = &st_slots[i];
-        pr_view *v = into ? &into[page->n] : &one;
 
         if (apr_atomic_read32(&sl->state) != SLOT_USED) {
             continue;
@@ -477,28 +472,47 @@ static int walk(const char *vhost, pr_view *into, pr_st_view_fn fn, void *baton,
         if (vhost && strcmp(sl->vhost, vk.vhost)) {
             continue;
         }
-        view_read(sl, v, now);
-        if (fn) {
-            fn(baton, v);
-        }
+        view_read(sl, &v, now);
+        fn(baton, &v);
         page->n++;
     }
-    page->views = into;
     page_figures(page, used);
     return 1;
 }
 
-int pr_st_each(const char *vhost, pr_st_view_fn fn, void *baton, pr_st_page *page)
-{
-    return walk(vhost, NULL, fn, baton, page);
-}
-
 int pr_st_collect(apr_pool_t *p, const char *vhost, pr_st_page *page)
 {
-    if (!walk(vhost, st_slots ? apr_palloc(p, sizeof(pr_view) * (st_nslots ? st_nslots : 1))
-                              : NULL, NULL, NULL, page)) {
+    pr_view *views;
+    apr_time_t now = apr_time_now();
+    pr_slot_key vk;
+    apr_uint32_t i, used = 0;
+    int n = 0;
+
+    memset(page, 0, sizeof(*page));
+    if (!st_slots) {
         return 0;
     }
+    if (vhost) {
+        /* Slots hold the vhost name cut as the key was. */
+        pr_st_key_make(&vk, "", vhost);
+    }
+    views = apr_palloc(p, sizeof(pr_view) * (st_nslots ? st_nslots : 1));
+    for (i = 0; i < st_nslots; ++i) {
+        pr_slot *sl = &st_slots[i];
+
+        if (apr_atomic_read32(&sl->state) != SLOT_USED) {
+            continue;
+        }
+        ++used;
+        if (vhost && strcmp(sl->vhost, vk.vhost)) {
+            continue;
+        }
+        view_read(sl, &views[n], now);
+        ++n;
+    }
+    page->views = views;
+    page->n = n;
+    page_figures(page, used);
     pr_st_fwd_collect(p, vhost, page);
     return 1;
 }
