@@ -60,6 +60,7 @@ PHASES=" ${BENCH_PHASES:-load k5x4 cg startup} "   # development: BENCH_PHASES="
 has() { [[ $PHASES == *" $1 "* ]]; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$HERE/build/lib/conf.sh"
 CMDLINE="build/bench.sh $*"
 [ "$(id -u)" = 0 ] || { echo "bench.sh: run as root (apt-get, User nobody)" >&2; exit 1; }
 
@@ -156,16 +157,7 @@ wait_port() {  # port [tries]: until an HTTP answer (any status) comes back
 # ------------------------------------------------------------ backend nginx
 B=$W/backend
 mkdir -p "$B/logs" "$B/tmp"
-cat >"$B/nginx.conf" <<EOF
-user nobody nogroup;
-worker_processes 1;
-daemon on;
-pid $B/nginx.pid;
-error_log $B/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  client_body_temp_path $B/tmp/body; proxy_temp_path $B/tmp/proxy;
-  fastcgi_temp_path $B/tmp/fcgi; uwsgi_temp_path $B/tmp/uwsgi; scgi_temp_path $B/tmp/scgi;
+{ ngx_head "$B" 4096; cat <<EOF; } >"$B/nginx.conf"
   default_type text/plain;
   log_format reuse '\$ssl_session_reused \$ssl_protocol \$status \$request_uri xfp=\$http_x_forwarded_proto xfport=\$http_x_forwarded_port xri=\$http_x_real_ip xff=\$http_x_forwarded_for xfh=\$http_x_forwarded_host \$connection';
   keepalive_timeout 65;
@@ -264,21 +256,8 @@ apache_conf() {
   esac
   local mpm=$MPM_SETTINGS
   [ "$kind" = enforce-x4 ] && mpm=$MPM_X4
-  cat >"$d/httpd.conf" <<EOF
-ServerRoot $d
-PidFile $d/httpd.pid
-DefaultRuntimeDir $d/logs
-ErrorLog $d/logs/error.log
-LogLevel warn
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule proxy_module $MODDIR/mod_proxy.so
-LoadModule proxy_http_module $MODDIR/mod_proxy_http.so
-LoadModule ssl_module $MODDIR/mod_ssl.so
-$mod
-User nobody
-Group nogroup
-ServerName localhost
+  { httpd_head "$d" "$d/logs" "$d/logs/error.log" mpm_event authz_core proxy proxy_http ssl "$mod"
+  cat <<EOF
 Listen 127.0.0.1:$port
 $mpm
 KeepAlive On
@@ -293,6 +272,7 @@ KeepAliveTimeout 5
   ProxyPass /k52/ https://localhost:$P_K52/k52/
 </VirtualHost>
 EOF
+  } >"$d/httpd.conf"
   chmod -R a+rX "$d"
 }
 apache_start() {  # dir port
@@ -316,16 +296,7 @@ done
 # ------------------------------------------------------------ nginx front
 N=$W/nginxfront
 mkdir -p "$N/logs" "$N/tmp"
-cat >"$N/nginx.conf" <<EOF
-user nobody nogroup;
-worker_processes 1;
-daemon on;
-pid $N/nginx.pid;
-error_log $N/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  client_body_temp_path $N/tmp/body; proxy_temp_path $N/tmp/proxy;
-  fastcgi_temp_path $N/tmp/fcgi; uwsgi_temp_path $N/tmp/uwsgi; scgi_temp_path $N/tmp/scgi;
+{ ngx_head "$N" 4096; cat <<EOF; } >"$N/nginx.conf"
   access_log off;
   keepalive_requests 1000000;
   upstream b_ka  { server 127.0.0.1:$P_KA; keepalive 64; keepalive_requests 1000000; }

@@ -77,8 +77,8 @@ check_tree() {
     fields=$(grep -E '^\s+((const|struct|unsigned) )*[A-Za-z_0-9]+[ *]+[a-z_0-9]+(\[[^]]*\])?;' <<<"$body" \
              | sed -E 's/\[.*//; s/;.*//; s/.*[ *]([a-z_0-9]+)\s*$/\1/')
     ints=$(grep -E '^\s+(int|long) [a-z_0-9]+;' <<<"$body" | sed -E 's/^\s+(int|long) ([a-z_0-9]+);.*/\2/')
-    create=$(sed -n '/^void \*pr_create_dir_conf/,/^}/p' "$src/pr_config.c")
-    merge=$(sed -n '/^void \*pr_merge_dir_conf/,/^}/p' "$src/pr_config.c")
+    create=$(sed -n '/^void \*pr_create_dir_conf/,/^}/p' "$src/pr_config_merge.c")
+    merge=$(sed -n '/^void \*pr_merge_dir_conf/,/^}/p' "$src/pr_config_merge.c")
     [ -n "$fields" ] || say "no pr_dir_conf fields found in pr_glue.h"
     for f in $fields; do
         grep -qE "MERGE_[A-Z]+\($f\)|m->$f\b" <<<"$merge" \
@@ -127,8 +127,8 @@ self_test() {
     breakage "a directive missing from the README" README.md '/^### ProxyReencryptSNI$/d'
     breakage "a log tag used twice" mod_proxy_reencrypt/pr_status_handler.c 's/PRE(0104)/PRE(0106)/'
     breakage "a log tag missing from the tag table" README.md '/^| `PRE0106`/d'
-    breakage "a field never merged" mod_proxy_reencrypt/pr_config.c 's/^    MERGE_INT(min_proto);$//'
-    breakage "a field not unset in create" mod_proxy_reencrypt/pr_config.c 's/^    c->sni = PR_UNSET;$//'
+    breakage "a field never merged" mod_proxy_reencrypt/pr_config_merge.c 's/^    MERGE_INT(min_proto);$//'
+    breakage "a field not unset in create" mod_proxy_reencrypt/pr_config_merge.c 's/^    c->sni = PR_UNSET;$//'
     [ -d "$HERE/debian" ] && breakage "a changelog at another version" debian/changelog '1s/(\([0-9]\)/(9\1/'
     [ "$fails" -eq 0 ]
 }

@@ -47,6 +47,7 @@ SECS=${SOAK_SECONDS:-600}
 BASE=${SOAK_PORT:-33000}
 CONNS=${SOAK_CONNS:-16}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$HERE/build/lib/conf.sh"
 APACHE2=$(command -v apache2 || echo /usr/sbin/apache2)
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 MODDIR=$(apxs -q LIBEXECDIR)
@@ -103,16 +104,7 @@ ngx_conf() {
         head -c 24576 /dev/zero | tr '\0' 'x' >"$d/html/index.html"
         loc="location / { root $d/html; try_files /index.html =404; limit_rate 8k; }"
     fi
-    cat >"$d/nginx.conf.new" <<EOF
-user nobody nogroup;
-worker_processes 1;
-daemon on;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  client_body_temp_path $d/tmp/body; proxy_temp_path $d/tmp/proxy;
-  fastcgi_temp_path $d/tmp/fcgi; uwsgi_temp_path $d/tmp/uwsgi; scgi_temp_path $d/tmp/scgi;
+    { ngx_head "$d" 1024; cat <<EOF; } >"$d/nginx.conf.new"
   default_type text/plain;
   log_format soak '\$msec member=$n cert=$cert \$status \$request_uri reused=\$ssl_session_reused conn=\$connection';
   access_log $d/logs/access.log soak;
@@ -193,25 +185,9 @@ fi
 RETRY=30
 MT=${MEMBER_TIMEOUT:+ timeout=$MEMBER_TIMEOUT}
 PIN=$(cat "$PKI/good.pin")
-cat >"$F/httpd.conf" <<EOF
-ServerRoot $F
-PidFile $F/httpd.pid
-DefaultRuntimeDir $F/logs
-ErrorLog $F/logs/error.log
-LogLevel warn
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule authz_host_module $MODDIR/mod_authz_host.so
-LoadModule slotmem_shm_module $MODDIR/mod_slotmem_shm.so
-LoadModule proxy_module $MODDIR/mod_proxy.so
-LoadModule proxy_http_module $MODDIR/mod_proxy_http.so
-LoadModule proxy_balancer_module $MODDIR/mod_proxy_balancer.so
-LoadModule lbmethod_byrequests_module $MODDIR/mod_lbmethod_byrequests.so
-LoadModule ssl_module $MODDIR/mod_ssl.so
-LoadModule proxy_reencrypt_module $SO
-User nobody
-Group nogroup
-ServerName localhost
+{ httpd_head "$F" "$F/logs" "$F/logs/error.log" mpm_event authz_core authz_host slotmem_shm \
+    proxy proxy_http proxy_balancer lbmethod_byrequests ssl "LoadModule proxy_reencrypt_module $SO"
+cat <<EOF
 Listen 127.0.0.1:$P_FRONT
 ServerLimit 6
 StartServers 3
@@ -250,6 +226,7 @@ ProxyPass /slow/ https://127.0.0.1:$P_SLOW/$MT
   Require local
 </Location>
 EOF
+} >"$F/httpd.conf"
 "$APACHE2" -t -f "$F/httpd.conf" >"$W/configtest.out" 2>&1 || { cat "$W/configtest.out"; exit 1; }
 if [ "${SOAK_MASSIF:-0}" = 1 ]; then
     # one process (-X: all 16 threads, no children) under valgrind massif:

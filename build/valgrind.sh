@@ -26,6 +26,7 @@
 # end (/tmp/mpr-vg.XXXXXX).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$HERE/build/lib/conf.sh"
 APACHE2=$(command -v apache2 || echo /usr/sbin/apache2)
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "valgrind.sh: run as root (build/run-tests.sh runs Apache::Test as nobody)" >&2; exit 1; }
@@ -97,24 +98,10 @@ GP=$(( ${VG_PORT:-33400} + 150 ))
 MODDIR=$(apxs -q LIBEXECDIR)
 PKI=$HERE/t/pki
 mkdir -p "$G/htdocs" && echo "backend" >"$G/htdocs/index.html" && chmod -R a+rX "$G"
-cat >"$G/httpd.conf" <<CONF
-ServerRoot $G
-PidFile $G/httpd.pid
-DefaultRuntimeDir $G
-ErrorLog $G/error.log
-LogLevel warn
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule slotmem_shm_module $MODDIR/mod_slotmem_shm.so
-LoadModule proxy_module $MODDIR/mod_proxy.so
-LoadModule proxy_http_module $MODDIR/mod_proxy_http.so
-LoadModule proxy_balancer_module $MODDIR/mod_proxy_balancer.so
-LoadModule lbmethod_byrequests_module $MODDIR/mod_lbmethod_byrequests.so
-LoadModule ssl_module $MODDIR/mod_ssl.so
-LoadModule proxy_reencrypt_module $HERE/mod_proxy_reencrypt/.libs/mod_proxy_reencrypt.so
-User nobody
-Group nogroup
-ServerName localhost
+{ httpd_head "$G" "$G" "$G/error.log" mpm_event authz_core slotmem_shm proxy proxy_http \
+    proxy_balancer lbmethod_byrequests ssl \
+    "LoadModule proxy_reencrypt_module $HERE/mod_proxy_reencrypt/.libs/mod_proxy_reencrypt.so"
+cat <<CONF
 StartServers 1
 ServerLimit 4
 ThreadLimit 8
@@ -155,6 +142,7 @@ DocumentRoot $G/htdocs
   </Location>
 </VirtualHost>
 CONF
+} >"$G/httpd.conf"
 valgrind --tool=memcheck --error-limit=no --num-callers=40 --keep-debuginfo=yes \
     --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     --suppressions="$HERE/build/valgrind.supp" --log-file="$VG/logs/vg.%p.log" \

@@ -4,6 +4,7 @@
  * OpenSSL facts layer (pr_x509.c) is tested on real certificates too.
  */
 #include "tap.h"
+#include "pki.h"
 
 #include <stdlib.h>
 
@@ -279,27 +280,11 @@ static void test_reason_names(void)
     is_str(pr_reason_name(PR_REASON_NONE), "ok", "none is ok");
 }
 
-static X509 *load(const char *dir, const char *name)
-{
-    char path[1024];
-    FILE *f;
-    X509 *x;
-
-    snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
-    f = fopen(path, "r");
-    if (!f) {
-        return NULL;
-    }
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
-
 static void test_x509(const char *dir)
 {
-    X509 *good = load(dir, "good"), *iponly = load(dir, "iponly");
-    X509 *expired = load(dir, "expired"), *expiring = load(dir, "expiring");
-    X509 *wrong = load(dir, "wrongname");
+    X509 *good = pki_load(dir, "good.crt"), *iponly = pki_load(dir, "iponly.crt");
+    X509 *expired = pki_load(dir, "expired.crt"), *expiring = pki_load(dir, "expiring.crt");
+    X509 *wrong = pki_load(dir, "wrongname.crt");
     const char *n_local[] = { "localhost" };
     const char *n_ip[] = { "127.0.0.1" };
     const char *n_two[] = { "nomatch.example", "backend.test" };

@@ -12,22 +12,7 @@
 
 #include "pr_x509.h"
 #include "tap.h"
-
-static X509 *load(const char *dir, const char *name)
-{
-    char path[1024];
-    FILE *f;
-    X509 *x;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "r");
-    if (!f) {
-        return NULL;
-    }
-    x = PEM_read_X509(f, NULL, NULL, NULL);
-    fclose(f);
-    return x;
-}
+#include "pki.h"
 
 /* The first line of `openssl x509 -in DIR/NAME -noout ARG`, after '=',
  * lowercased, without ':'. */
@@ -82,7 +67,7 @@ int main(int argc, char **argv)
     size_t i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); ++i) {
-        X509 *x = load(dir, names[i]);
+        X509 *x = pki_load(dir, names[i]);
         char got[128], want[128];
 
         ok(x != NULL, "%s loads", names[i]);
@@ -107,8 +92,8 @@ int main(int argc, char **argv)
     /* the earliest of leaf and chain: an expiring leaf under a long-lived
      * intermediate is the leaf; the chain alone gives its own earliest */
     {
-        X509 *leaf = load(dir, "expiring.crt"), *inter = load(dir, "inter.crt");
-        X509 *exp = load(dir, "expired.crt");
+        X509 *leaf = pki_load(dir, "expiring.crt"), *inter = pki_load(dir, "inter.crt");
+        X509 *exp = pki_load(dir, "expired.crt");
         STACK_OF(X509) *chain = sk_X509_new_null();
 
         ok(leaf && inter && exp && chain, "chain certificates load");
