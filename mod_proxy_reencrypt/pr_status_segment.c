@@ -151,6 +151,14 @@ static void slot_copy(pr_slot *dst, pr_slot *src)
     dst->state = SLOT_USED;
 }
 
+static apr_status_t segment_gone(void *hdr)
+{
+    if (pr_st_attached() == hdr) {
+        pr_st_attach(NULL);
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t segment_create(apr_pool_t *pool, apr_pool_t *ptemp,
                                    apr_uint32_t nslots, apr_uint32_t nvslots,
                                    pr_st_retained *ret)
@@ -172,6 +180,11 @@ static apr_status_t segment_create(apr_pool_t *pool, apr_pool_t *ptemp,
         return rv;
     }
     ret->hdr = apr_shm_baseaddr_get(ret->shm);
+    /* Registered after the segment's own cleanup, so run before it: no
+     * reader is left pointed at this segment while it is unmapped (a
+     * health check thread still running while a one-process server
+     * exits). */
+    apr_pool_cleanup_register(pool, ret->hdr, segment_gone, apr_pool_cleanup_null);
     memset(ret->hdr, 0, size);
     ret->hdr->magic = PR_ST_MAGIC;
     ret->hdr->slot_size = sizeof(pr_slot);
