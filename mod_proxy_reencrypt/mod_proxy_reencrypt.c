@@ -19,6 +19,7 @@ static void register_hooks(apr_pool_t *p)
     pr_dump_register_hooks(p);
     pr_startup_register_hooks(p);
     pr_stream_register_hooks(p);
+    pr_notes_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(proxy_reencrypt) = {

@@ -494,6 +494,9 @@ const command_rec pr_cmds[] = {
                       "match backend...: SNI name, *.domain or default, and host:port backends"),
     AP_INIT_TAKE12("ProxyReencryptStreamTimeout", pr_stream_set_timeout, NULL, RSRC_CONF,
                    "connect [idle]: seconds (default 5 300)"),
+    AP_INIT_TAKE1("ProxyReencryptNotes", pr_set_notes_mode, NULL, RSRC_CONF,
+                  "on | off | auto: set the REENCRYPT_* request notes (auto: when the "
+                  "configuration mentions one)"),
     AP_INIT_TAKE1("ProxyReencryptStatusScope", pr_status_set_scope, NULL, RSRC_CONF | ACCESS_CONF,
                   "vhost | all: the backends the status handler shows (default vhost)"),
     { NULL }

@@ -136,6 +136,12 @@ void pr_resolve_child_init(apr_pool_t *pchild);
  * ours, every backend of s has the vhost's own policy; kept in its
  * lookup_defaults' configuration, so requests skip the lookup. */
 void pr_resolve_server(server_rec *s, server_rec *main_s);
+
+/* pr_notes.c: ProxyReencryptNotes on | off | auto (main server). Are the
+ * REENCRYPT_* request notes set? Decided at post_config. */
+extern int pr_notes_wanted;
+const char *pr_set_notes_mode(cmd_parms *cmd, void *mc, const char *arg);
+void pr_notes_register_hooks(apr_pool_t *p);
 /* A request's backend: balancer_url is the request's balancer URL (NULL
  * outside a balancer), url the backend URL mod_proxy will use. */
 const pr_resolved *pr_policy_for(server_rec *s, proxy_worker *w,

@@ -69,9 +69,8 @@ static void record(pr_conn *pc, SSL *ssl, pr_verdict_kind kind)
 
 #define REFUSED_KEY "proxy_reencrypt:refused"
 
-void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
+static void put_notes(pr_conn *pc, request_rec *r, const pr_outcome *o)
 {
-    const pr_outcome *o = &pc->outcome;
     /* The notes' names share APR's table checksum (their first four
      * letters), so each setn compares its name with every note set
      * before it. The first time for a request (the usual case) they are
@@ -92,6 +91,17 @@ void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
     put(r->notes, "REENCRYPT_DAYS_LEFT", pc->cert.subject[0] ? pc->days_note : "-");
     put(r->notes, "REENCRYPT_RESUMED", pc->resumed ? "1" : "0");
     put(r->notes, "REENCRYPT_PROTOCOL", pc->protocol ? pc->protocol : "-");
+}
+
+/* The request's REENCRYPT_* notes, when wanted (pr_notes.c), and which
+ * attempt was refused (pr_refused_attempt). */
+void pr_set_notes(pr_conn *pc, request_rec *r, apr_uint32_t seq)
+{
+    const pr_outcome *o = &pc->outcome;
+
+    if (pr_notes_wanted) {
+        put_notes(pc, r, o);
+    }
     pc->noted = seq;
     if (o->status == HTTP_BAD_GATEWAY) {
         /* refused under enforce: which attempt (pr_refused_attempt) */
