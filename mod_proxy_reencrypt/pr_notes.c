@@ -14,6 +14,7 @@
  */
 #include "pr_glue.h"
 
+#include "apr_strings.h"
 #include "http_config.h"
 
 #define NOTES_AUTO 2
@@ -21,26 +22,38 @@
 static int notes_mode = NOTES_AUTO;     /* as written (main server) */
 int pr_notes_wanted = 1;                /* decided at post_config */
 
+static const char *notes_at;            /* "file:line" where it was set */
+
 const char *pr_set_notes_mode(cmd_parms *cmd, void *mc, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    int v;
 
     (void)mc;
     if (err) {
         return err;
     }
     if (!strcasecmp(arg, "on")) {
-        notes_mode = 1;
+        v = 1;
     }
     else if (!strcasecmp(arg, "off")) {
-        notes_mode = 0;
+        v = 0;
     }
     else if (!strcasecmp(arg, "auto")) {
-        notes_mode = NOTES_AUTO;
+        v = NOTES_AUTO;
     }
     else {
-        return apr_psprintf(cmd->pool, "ProxyReencryptNotes: '%s' is not on, off or auto", arg);
+        return apr_psprintf(cmd->pool, "ProxyReencryptNotes: '%s' is not one of on, off, auto",
+                            arg);
     }
+    if (notes_at && v != notes_mode) {
+        return apr_psprintf(cmd->pool, "ProxyReencryptNotes: '%s' conflicts with the value set "
+                            "at %s in the same scope (a single-valued directive; remove one)",
+                            arg, notes_at);
+    }
+    notes_mode = v;
+    notes_at = apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                            cmd->directive->line_num);
     return NULL;
 }
 
@@ -60,6 +73,7 @@ static int notes_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     (void)plog;
     (void)ptemp;
     notes_mode = NOTES_AUTO;            /* a restart reads the directive again */
+    notes_at = NULL;
     return OK;
 }
 

@@ -7,7 +7,8 @@
 # (AP_INIT_* in mod_proxy_reencrypt/pr_config.c): a directive added to
 # either without cases here, or documented but not implemented, fails.
 #
-# A case is [lines, reason-regex] or [lines, reason-regex, 'startup']:
+# A case is [lines, reason-regex] or [lines, reason-regex, 'startup' | 'main']
+# ('main': the lines go in the main server, outside the <VirtualHost>):
 #   lines   the vhost body after "ProxyPass / https://localhost:9/"; the
 #           offending directive is the last line naming the directive;
 #   syntax  "Syntax error on line N of FILE:" then the directive's message;
@@ -302,6 +303,15 @@ my %cases = (
         ['ProxyReencryptStreamTimeout 100000', qr/wants seconds/],
         ['ProxyReencryptStreamTimeout 5 9999999', qr/wants seconds/],
     ],
+    # main server only: the cases go outside the <VirtualHost> (kind "main")
+    ProxyReencryptNotes => [
+        ['ProxyReencryptNotes maybe', $notone, 'main'],
+        ['ProxyReencryptNotes 1', $notone, 'main'],
+        ['ProxyReencryptNotes yes', $notone, 'main'],
+        ['ProxyReencryptNotes ""', $one_arg, 'main'],
+        ["ProxyReencryptNotes on\nProxyReencryptNotes off", $conflict, 'main'],
+        ['ProxyReencryptNotes on', qr/cannot occur within <VirtualHost> section/],
+    ],
     ProxyReencryptStatusScope => [
         ['ProxyReencryptStatusScope global', $notone],
         ['ProxyReencryptStatusScope server', $notone],
@@ -332,8 +342,10 @@ for my $d (@readme) {
     for my $c (@{ $cases{$d} || [] }) {
         my ($lines, $reason, $kind) = @$c;
         my $body = "    ProxyPass / https://localhost:9/\n"
-                 . join('', map { "    $_\n" } split /\n/, $lines);
-        my ($rc, $out, undef, $file) = config_test($body);
+                 . (($kind // '') eq 'main' ? '' : join('', map { "    $_\n" } split /\n/, $lines));
+        my ($rc, $out, undef, $file) = ($kind // '') eq 'main'
+            ? config_test($body, main => join('', map { "$_\n" } split /\n/, $lines))
+            : config_test($body);
         my $n = 0;
         {
             open my $fh, '<', $file or die "$file: $!";

@@ -53,10 +53,10 @@ for my $case (['', 'auto (a CustomLog mentions them)', qr/verdict=ok resumed=\d.
     $s->stop;
 }
 
-my ($rc, $out) = config_test("ProxyReencryptNotes maybe\n");
+my ($rc, $out) = config_test('', main => "ProxyReencryptNotes maybe\n");
 isnt($rc, 0, 'a bad value stops start-up');
-like($out, qr/ProxyReencryptNotes: 'maybe' is not on, off or auto/, '... with the reason') or diag($out);
-($rc, $out) = config_test("<VirtualHost 127.0.0.1:9>\n    ProxyReencryptNotes on\n</VirtualHost>\n");
+like($out, qr/ProxyReencryptNotes: 'maybe' is not one of on, off, auto/, '... with the reason') or diag($out);
+($rc, $out) = config_test("ProxyReencryptNotes on\n");
 isnt($rc, 0, 'in a <VirtualHost>: start-up stops');
 like($out, qr/ProxyReencryptNotes.*cannot occur within/s, '... saying where it may be') or diag($out);
 done_testing();
