@@ -693,7 +693,7 @@ set +u
   echo
   echo "### 3. Instructions per proxied request (callgrind, Ir/request)"
   echo
-  echo "Each front as one process under \`valgrind --tool=callgrind\` (Apache \`-X\`, nginx \`master_process off\`, HAProxy \`-db\` nbthread 1), N=$CG_N requests on one client keep-alive connection after one warm-up request; each configuration run with N and with 0 requests, Ir/request = (total(N) − total(0)) / N, so start-up, warm-up and shutdown cancel out. The front's whole work per request (the backend's is not counted). full TLS 1.3: resumption off (module \`ProxyReencryptSessionCache off\`, nginx \`proxy_ssl_session_reuse off\`, HAProxy \`no-ssl-reuse\`); resumed: on. Module: enforce, default \`ProxyReencryptForwarded xff\`; the last row \`ProxyReencryptForwarded off\`."
+  echo "Each front as one process under \`valgrind --tool=callgrind\` (Apache \`-X\`, nginx \`master_process off\`, HAProxy \`-db\` nbthread 1), N=$CG_N requests on one client keep-alive connection after one warm-up request; each configuration run with N and with M=$CG_BASE requests, Ir/request = (total(N) − total(M)) / (N − M), so start-up, warm-up and shutdown cancel out (and with M > 0 each worker thread's first request too). The front's whole work per request (the backend's is not counted). full TLS 1.3: resumption off (module \`ProxyReencryptSessionCache off\`, nginx \`proxy_ssl_session_reuse off\`, HAProxy \`no-ssl-reuse\`); resumed: on. Module: enforce, default \`ProxyReencryptForwarded xff\`; the last row \`ProxyReencryptForwarded off\`."
   echo
   echo "| front | full TLS 1.3 | resumed TLS 1.3 | resumed TLS 1.2 | pooled keep-alive |"
   echo "|---|---:|---:|---:|---:|"
