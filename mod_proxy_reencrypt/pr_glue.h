@@ -136,6 +136,10 @@ void pr_resolve_child_init(apr_pool_t *pchild);
  * ours, every backend of s has the vhost's own policy; kept in its
  * lookup_defaults' configuration, so requests skip the lookup. */
 void pr_resolve_server(server_rec *s, server_rec *main_s);
+/* Does a <Proxy>/<ProxyMatch> section (path; re: compiled ProxyMatch;
+ * fnmatch: a wildcard path) apply to name, as mod_proxy decides? */
+int pr_section_path_matches(const ap_regex_t *re, const char *path, int fnmatch,
+                            const char *name);
 
 /* pr_notes.c: ProxyReencryptNotes on | off | auto (main server). Are the
  * REENCRYPT_* request notes set? Decided at post_config. */

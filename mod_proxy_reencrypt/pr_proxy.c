@@ -225,7 +225,7 @@ static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker 
     const char *names[2], *args = d->args ? d->args : "", *end = ap_strrchr_c(args, '>');
     char *path;
     ap_regex_t *re = NULL;
-    int i;
+    int i, fnmatch;
 
     args = end ? apr_pstrndup(p, args, (apr_size_t)(end - args)) : args;
     path = ap_getword_conf(p, &args);
@@ -236,10 +236,9 @@ static int section_applies(apr_pool_t *p, const ap_directive_t *d, proxy_worker 
     }
     names[0] = w->balancer ? w->balancer->s->name : NULL;
     names[1] = via ? via : w->s->name;
+    fnmatch = !re && apr_fnmatch_test(path);    /* as mod_proxy's <Proxy> does */
     for (i = 0; i < 2; ++i) {
-        if (names[i] && (re ? !ap_regexec(re, names[i], 0, NULL, 0)
-                         : apr_fnmatch_test(path) ? apr_fnmatch(path, names[i], 0) == APR_SUCCESS
-                         : pr_section_names(path, strlen(path), names[i], strlen(names[i])))) {
+        if (pr_section_path_matches(re, path, fnmatch, names[i])) {
             return 1;
         }
     }

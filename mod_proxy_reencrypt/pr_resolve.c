@@ -92,25 +92,31 @@ static void apply(apr_pool_t *p, pr_resolved *r, const pr_dir_conf *c)
 #undef TAKE
 }
 
-/* Does the section pd apply to name (a worker's or balancer's name, or
- * the URL mod_proxy's proxy_walk matched: pr_proxy.c)? Patterns as
- * mod_proxy matches them (case-sensitive regex and fnmatch); URL
- * prefixes as mod_proxy names backends (pr_section_names()). */
-static int section_matches(const proxy_dir_conf *pd, const char *name)
+/* Does the section with path (re: its compiled <ProxyMatch>; fnmatch: a
+ * wildcard path) apply to name (a worker's or balancer's name, or the URL
+ * mod_proxy's proxy_walk matched: pr_proxy.c)? Patterns as mod_proxy
+ * matches them (case-sensitive regex and fnmatch); URL prefixes as
+ * mod_proxy names backends: the scheme and host lower-cased and a default
+ * port dropped (pr_section_names()). Start-up's reading of the
+ * configuration tree (pr_proxy.c) matches the same way. */
+int pr_section_path_matches(const ap_regex_t *re, const char *path, int fnmatch,
+                            const char *name)
 {
     if (!name) {
         return 0;
     }
-    if (pd->r) {
-        return ap_regexec(pd->r, name, 0, NULL, 0) == 0;
+    if (re) {
+        return ap_regexec(re, name, 0, NULL, 0) == 0;
     }
-    if (pd->p_is_fnmatch) {
-        return apr_fnmatch(pd->p, name, 0) == APR_SUCCESS;
+    if (fnmatch) {
+        return apr_fnmatch(path, name, 0) == APR_SUCCESS;
     }
-    /* mod_proxy names workers and balancers with the scheme and host
-     * lower-cased (and a default port dropped): the section written with
-     * the ProxyPass URL names them all the same. */
-    return pr_section_names(pd->p, strlen(pd->p), name, strlen(name));
+    return pr_section_names(path, strlen(path), name, strlen(name));
+}
+
+static int section_matches(const proxy_dir_conf *pd, const char *name)
+{
+    return pr_section_path_matches(pd->r, pd->p, pd->p_is_fnmatch, name);
 }
 
 /* Does a section take part in a backend's resolved policy? When it sets
